@@ -1,0 +1,67 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Release builds target AVX2+FMA on x86-64: the default baseline (SSE2) makes the
+// SIMD conversion and GEMM-adjacent loops 10-100x slower. Other architectures keep
+// their default target, so aarch64 still builds.
+#if arch(x86_64)
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "x86-64-v3"], .when(configuration: .release)),
+]
+let fastMathC: [CSetting] = [
+    .unsafeFlags(["-march=x86-64-v3"], .when(configuration: .release)),
+]
+#else
+let fastMath: [SwiftSetting] = []
+let fastMathC: [CSetting] = []
+#endif
+
+let package = Package(
+    name: "revmux",
+    products: [
+        .executable(name: "revmux", targets: ["revmux"]),
+        .library(name: "RevmuxFormats", targets: ["RevmuxFormats"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        // C libraries from Debian packages, one shim each.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CJSONC", providers: [.apt(["libjson-c-dev"])]),
+        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+
+        // Strict JSON over json-c: UTF-8 validation, duplicate-key detection.
+        .target(name: "RevmuxJSON", dependencies: ["CJSONC"], swiftSettings: fastMath),
+        // Memory-mapped files, dtypes, tensor views and conversion to f32.
+        .target(
+            name: "RevmuxTensors",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: fastMath),
+        // safetensors (single and sharded), GGUF, Hugging Face config.json.
+        .target(
+            name: "RevmuxFormats",
+            dependencies: ["RevmuxTensors", "RevmuxJSON", "CZlib"],
+            swiftSettings: fastMath),
+
+        .executableTarget(
+            name: "revmux",
+            dependencies: [
+                "RevmuxFormats",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: fastMath),
+        .executableTarget(
+            name: "revmux-bench",
+            dependencies: [
+                "RevmuxFormats",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: fastMath),
+
+        .testTarget(name: "RevmuxJSONTests", dependencies: ["RevmuxJSON"]),
+        .testTarget(name: "RevmuxTensorsTests", dependencies: ["RevmuxTensors"]),
+        .testTarget(name: "RevmuxFormatsTests", dependencies: ["RevmuxFormats"]),
+    ]
+)
