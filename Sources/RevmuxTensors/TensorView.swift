@@ -13,20 +13,16 @@ public struct TensorView: @unchecked Sendable {
     public let data: UnsafeRawBufferPointer
     public let storage: MappedFile
 
-    /// Callers have validated that `data.count` matches `type` and `shape`.
-    public init(name: String, type: TensorType, shape: [Int], fileOffset: Int, storage: MappedFile) {
-        self.name = name
-        self.type = type
-        self.shape = shape
-        self.fileOffset = fileOffset
+    init(entry: TensorEntry, storage: MappedFile) {
+        self.name = entry.name
+        self.type = entry.type
+        self.shape = entry.shape
+        self.fileOffset = entry.byteRange.lowerBound
         self.storage = storage
-        let count = type.byteCount(elements: TensorView.elements(shape))!
-        self.data = UnsafeRawBufferPointer(rebasing: storage.bytes[fileOffset..<(fileOffset + count)])
+        self.data = UnsafeRawBufferPointer(rebasing: storage.bytes[entry.byteRange])
     }
 
-    public var elementCount: Int { TensorView.elements(shape) }
-
-    private static func elements(_ shape: [Int]) -> Int { shape.reduce(1, *) }
+    public var elementCount: Int { shape.reduce(1, *) }
 
     /// Decodes every element to f32 into `output`, which must hold `elementCount` floats.
     public func convert(into output: UnsafeMutableBufferPointer<Float>) throws(ConversionError) {

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Glibc
+import RevmuxFormats
+
+/// Reports an error on standard error and exits with its sysexits code.
+func fail(_ error: ModelOpenError) -> ExitCode {
+    printError(error.description)
+    return ExitCode(error.isIOFailure ? Sysexits.ioError : Sysexits.dataError)
+}
+
+func printError(_ message: String) {
+    var stderr = StandardError()
+    print("revmux: error: \(message)", to: &stderr)
+}
+
+enum Sysexits {
+    static let usage: Int32 = 64
+    static let dataError: Int32 = 65
+    static let ioError: Int32 = 74
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        var bytes = Array(string.utf8)
+        bytes.withUnsafeMutableBytes { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}
