@@ -4,7 +4,7 @@ public enum JSONError: Error, Equatable, Sendable, CustomStringConvertible {
     case syntax(message: String, offset: Int)
     /// Non-whitespace bytes follow the value.
     case trailingCharacters(offset: Int)
-    /// A string decodes to invalid UTF-8 (for example a lone surrogate escape).
+    /// A string holds a lone UTF-16 surrogate escape or a raw control character.
     case invalidString(offset: Int)
     /// The same key appears twice in one object.
     case duplicateKey(String)
@@ -15,7 +15,7 @@ public enum JSONError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .syntax(let message, let offset): "invalid JSON at byte \(offset): \(message)"
         case .trailingCharacters(let offset): "unexpected characters after the JSON value at byte \(offset)"
-        case .invalidString(let offset): "a JSON string near byte \(offset) is not valid UTF-8"
+        case .invalidString(let offset): "a JSON string at byte \(offset) holds a lone surrogate escape or a raw control character"
         case .duplicateKey(let key): "duplicate key \"\(key)\" in a JSON object"
         case .tooDeep(let limit): "JSON nested deeper than \(limit) levels"
         }

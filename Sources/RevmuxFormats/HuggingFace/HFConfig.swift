@@ -5,14 +5,15 @@ import RevmuxJSON
 /// Families spell the same hyper-parameter differently (BERT `hidden_size`, T5 `d_model`,
 /// GPT-2 `n_embd`); each property reads the first spelling present.
 public struct HFConfig: Sendable {
-    public let json: JSONObject
+    /// The whole config object, for family-specific hyper-parameters.
+    public let json: JSONValue
 
-    public init(_ json: JSONObject) {
+    public init(_ json: JSONValue) {
         self.json = json
     }
 
-    public var modelType: String? { json["model_type"]?.stringValue }
-    public var architectures: [String] { json["architectures"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+    public var modelType: String? { json["model_type"]?.string }
+    public var architectures: [String] { json["architectures"]?.array?.compactMap(\.string) ?? [] }
     public var hiddenSize: Int? { int("hidden_size", "d_model", "n_embd") }
     public var layerCount: Int? { int("num_hidden_layers", "num_layers", "n_layer") }
     public var decoderLayerCount: Int? { int("num_decoder_layers") }
@@ -23,7 +24,7 @@ public struct HFConfig: Sendable {
     public var maxPositions: Int? { int("max_position_embeddings", "n_positions") }
 
     private func int(_ keys: String...) -> Int? {
-        keys.lazy.compactMap { self.json[$0]?.intValue }.first
+        keys.lazy.compactMap { self.json[$0]?.int }.first
     }
 }
 

@@ -24,7 +24,7 @@ public struct HFModelFolder: Sendable {
         let folder = path.hasSuffix("/") ? path : path + "/"
         let configPath = folder + "config.json"
         guard fileExists(configPath) else { throw .notAModel(path: path, reason: "a model folder needs config.json") }
-        let configJSON: JSON
+        let configJSON: JSONDocument
         do {
             configJSON = try readJSONFile(configPath)
         } catch {
@@ -33,10 +33,10 @@ public struct HFModelFolder: Sendable {
             case .format(let error): throw .config(FormatError(path: configPath, problem: .notJSON(error.problem)))
             }
         }
-        guard case .object(let object) = configJSON else {
+        guard configJSON.root.isObject else {
             throw .config(FormatError(path: configPath, problem: .notObject))
         }
-        config = HFConfig(object)
+        config = HFConfig(configJSON.root)
 
         if fileExists(folder + "model.safetensors") {
             weights = .single(try ModelOpenError.wrap { () throws(OpenError<SafetensorsProblem>) in

@@ -25,20 +25,20 @@ public struct SafetensorsLayout: Sendable {
         let length = Int(declared)
         guard length <= bytes.count - 8 else { throw .headerPastEnd(length: declared, fileSize: bytes.count) }
 
-        let root: JSON
+        let document: JSONDocument
         do {
-            root = try JSON.parse(UnsafeRawBufferPointer(rebasing: bytes[8..<(8 + length)]))
+            document = try JSONDocument(parsing: UnsafeRawBufferPointer(rebasing: bytes[8..<(8 + length)]))
         } catch .duplicateKey(let name) {
             throw .duplicateTensor(name: name)
         } catch {
             throw .headerNotJSON(error)
         }
-        guard case .object(let object) = root else { throw .headerNotObject(found: root.kind) }
+        guard let entries = document.root.entries else { throw .headerNotObject(found: document.root.kindName) }
 
         var metadata: [String: String] = [:]
         var declaredTensors: [(name: String, dtype: DType, shape: [Int], start: Int, end: Int)] = []
-        declaredTensors.reserveCapacity(object.count)
-        for (name, value) in object.entries {
+        declaredTensors.reserveCapacity(entries.count)
+        for (name, value) in entries {
             if name == "__metadata__" {
                 metadata = try Self.metadata(value)
                 continue
@@ -76,30 +76,30 @@ public struct SafetensorsLayout: Sendable {
         self.tensors = tensors
     }
 
-    private static func metadata(_ value: JSON) throws(SafetensorsProblem) -> [String: String] {
+    private static func metadata(_ value: JSONValue) throws(SafetensorsProblem) -> [String: String] {
         // The reference reads `Option<HashMap<String, String>>`: null means none.
-        if case .null = value { return [:] }
-        guard case .object(let object) = value else { throw .metadataNotStrings(key: "__metadata__") }
+        if value.isNull { return [:] }
+        guard let entries = value.entries else { throw .metadataNotStrings(key: "__metadata__") }
         var result: [String: String] = [:]
-        for (key, entry) in object.entries {
-            guard case .string(let text) = entry else { throw .metadataNotStrings(key: key) }
+        for (key, entry) in entries {
+            guard let text = entry.string else { throw .metadataNotStrings(key: key) }
             result[key] = text
         }
         return result
     }
 
     private static func tensorInfo(
-        _ name: String, _ value: JSON
+        _ name: String, _ fields: JSONValue
     ) throws(SafetensorsProblem) -> (name: String, dtype: DType, shape: [Int], start: Int, end: Int) {
-        guard case .object(let fields) = value else { throw .tensorNotObject(name: name) }
+        guard fields.isObject else { throw .tensorNotObject(name: name) }
         guard let dtypeValue = fields["dtype"] else { throw .missingField(tensor: name, field: "dtype") }
-        guard case .string(let dtypeName) = dtypeValue else {
+        guard let dtypeName = dtypeValue.string else {
             throw .badField(tensor: name, field: "dtype", expected: "a string")
         }
         guard let dtype = DType(rawValue: dtypeName) else { throw .unknownDType(tensor: name, dtype: dtypeName) }
 
         guard let shapeValue = fields["shape"] else { throw .missingField(tensor: name, field: "shape") }
-        guard case .array(let dimensions) = shapeValue else {
+        guard let dimensions = shapeValue.array else {
             throw .badField(tensor: name, field: "shape", expected: "an array of non-negative integers")
         }
         var shape: [Int] = []
@@ -114,7 +114,7 @@ public struct SafetensorsLayout: Sendable {
         guard let offsetsValue = fields["data_offsets"] else {
             throw .missingField(tensor: name, field: "data_offsets")
         }
-        guard case .array(let offsets) = offsetsValue, offsets.count == 2,
+        guard let offsets = offsetsValue.array, offsets.count == 2,
             let start = offsets[0].nonNegativeInt, let end = offsets[1].nonNegativeInt
         else {
             throw .badField(tensor: name, field: "data_offsets", expected: "two non-negative integers [begin, end]")

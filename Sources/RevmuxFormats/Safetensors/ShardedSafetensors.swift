@@ -7,7 +7,6 @@ import RevmuxTensors
 /// tensor of the weight map is in the shard it names, and that no tensor is in two shards.
 public struct ShardedSafetensors: Sendable {
     public let indexPath: String
-    public let metadata: JSONObject
     /// Shards in the order the weight map first names them.
     public let shards: [SafetensorsFile]
     /// Tensor name to shard position in `shards`.
@@ -15,9 +14,9 @@ public struct ShardedSafetensors: Sendable {
 
     public init(indexPath: String) throws(ShardedSafetensorsError) {
         self.indexPath = indexPath
-        let root: JSON
+        let document: JSONDocument
         do {
-            root = try readJSONFile(indexPath)
+            document = try readJSONFile(indexPath)
         } catch {
             switch error {
             case .io(let error): throw .io(error)
@@ -27,16 +26,15 @@ public struct ShardedSafetensors: Sendable {
         func fail(_ problem: ShardIndexProblem) -> ShardedSafetensorsError {
             .index(FormatError(path: indexPath, problem: problem))
         }
-        guard case .object(let object) = root else { throw fail(.notObject) }
-        guard case .object(let weightMap) = object["weight_map"] else { throw fail(.noWeightMap) }
-        metadata = object["metadata"]?.objectValue ?? JSONObject()
+        guard document.root.isObject else { throw fail(.notObject) }
+        guard let weightMap = document.root["weight_map"]?.entries else { throw fail(.noWeightMap) }
 
         let folder = parentFolder(of: indexPath)
         var shardNames: [String] = []
         var positionOfShard: [String: Int] = [:]
         var mapped: [String: Int] = [:]
-        for (tensor, value) in weightMap.entries {
-            guard case .string(let shard) = value else { throw fail(.shardNotString(tensor: tensor)) }
+        for (tensor, value) in weightMap {
+            guard let shard = value.string else { throw fail(.shardNotString(tensor: tensor)) }
             // The index must not send us outside its own folder.
             guard !shard.isEmpty, !shard.contains("/"), shard != ".", shard != ".." else {
                 throw fail(.unsafeShardName(shard))
