@@ -61,6 +61,12 @@ let package = Package(
             ],
             swiftSettings: fastMath),
 
+        // libFuzzer harnesses; scripts/fuzz.sh builds them with the sanitizers.
+        .executableTarget(
+            name: "revmux-fuzz",
+            dependencies: ["RevmuxFormats", "RevmuxJSON"],
+            swiftSettings: [.enableExperimentalFeature("Extern")]),
+
         .testTarget(name: "RevmuxJSONTests", dependencies: ["RevmuxJSON"]),
         .testTarget(name: "RevmuxTensorsTests", dependencies: ["RevmuxTensors"]),
         .testTarget(name: "RevmuxFormatsTests", dependencies: ["RevmuxFormats"]),
