@@ -70,7 +70,7 @@ public final class JSONDocument: @unchecked Sendable {
             let scanned = objects[next]
             next += 1
             guard Int(json_object_object_length(node)) == scanned.keys.count else {
-                throw .duplicateKey(JSONText.firstRepeatedKey(scanned, in: source))
+                throw .duplicateKey(JSONText.firstRepeatedKey(scanned, in: source), depth: scanned.depth)
             }
             var entry = json_object_get_object(node)?.pointee.head
             while let current = entry {

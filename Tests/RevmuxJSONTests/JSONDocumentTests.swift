@@ -42,10 +42,10 @@ final class JSONDocumentTests: XCTestCase {
     }
 
     func testRepeatedKeysAreNamedAtAnyDepth() {
-        XCTAssertEqual(error(#"{"a": 1, "a": 2}"#), .duplicateKey("a"))
-        XCTAssertEqual(error(#"{"x": {"b": [{"c": 1, "d": {}, "c": 2}]}}"#), .duplicateKey("c"))
+        XCTAssertEqual(error(#"{"a": 1, "a": 2}"#), .duplicateKey("a", depth: 0))
+        XCTAssertEqual(error(#"{"x": {"b": [{"c": 1, "d": {}, "c": 2}]}}"#), .duplicateKey("c", depth: 3))
         // Escapes are decoded before comparing: "\u0061" is "a".
-        XCTAssertEqual(error(#"{"a": 1, "\u0061": 2}"#), .duplicateKey("a"))
+        XCTAssertEqual(error(#"{"a": 1, "\u0061": 2}"#), .duplicateKey("a", depth: 0))
         // Same key in sibling objects is fine.
         XCTAssertNil(error(#"[{"a": 1}, {"a": 2}]"#))
     }
@@ -59,7 +59,7 @@ final class JSONDocumentTests: XCTestCase {
     }
 
     func testSyntaxErrors() {
-        for bad in ["", "{", "{\"a\":1,}", "[1 2]", "{'a': 1}", "{\"a\":1} x", "nul", "\"\u{1}\""] {
+        for bad in ["nan", "[nan]", "[NaN]", "[-Infinity]", "[infinity]", "[01]", "[1.]", "[.5]", "", "{", "{\"a\":1,}", "[1 2]", "{'a': 1}", "{\"a\":1} x", "nul", "\"\u{1}\""] {
             XCTAssertNotNil(error(bad), "accepted \(bad.debugDescription)")
         }
         XCTAssertEqual(error("\"a\u{1F}b\""), .invalidString(offset: 2))

@@ -25,10 +25,12 @@ public struct SafetensorsLayout: Sendable {
         let length = Int(declared)
         guard length <= bytes.count - 8 else { throw .headerPastEnd(length: declared, fileSize: bytes.count) }
 
+        let header = UnsafeRawBufferPointer(rebasing: bytes[8..<(8 + length)])
         let document: JSONDocument
         do {
-            document = try JSONDocument(parsing: UnsafeRawBufferPointer(rebasing: bytes[8..<(8 + length)]))
-        } catch .duplicateKey(let name) {
+            document = try JSONDocument(parsing: header)
+        } catch .duplicateKey(let name, depth: 0) {
+            // A repeated top-level key is a tensor declared twice; deeper repeats are bad JSON.
             throw .duplicateTensor(name: name)
         } catch {
             throw .headerNotJSON(error)
@@ -50,8 +52,6 @@ public struct SafetensorsLayout: Sendable {
         declaredTensors.sort { ($0.start, $0.end) < ($1.start, $1.end) }
         let dataOffset = 8 + length
         var cursor = 0
-        var tensors: [TensorEntry] = []
-        tensors.reserveCapacity(declaredTensors.count)
         for info in declaredTensors {
             guard info.start == cursor, info.end >= info.start else {
                 throw .offsetsNotContiguous(tensor: info.name, start: info.start, expected: cursor)
@@ -63,17 +63,18 @@ public struct SafetensorsLayout: Sendable {
                 throw .sizeMismatch(tensor: info.name, expectedBytes: needed, actualBytes: info.end - info.start)
             }
             cursor = info.end
-            // The data-section check below bounds `cursor`, so these additions cannot overflow.
-            tensors.append(TensorEntry(
-                name: info.name, type: .scalar(info.dtype), shape: info.shape,
-                byteRange: (dataOffset + info.start)..<(dataOffset + info.end)))
         }
         let dataSize = bytes.count - dataOffset
         guard cursor == dataSize else { throw .dataSizeMismatch(expected: cursor, actual: dataSize) }
 
         self.headerLength = length
         self.metadata = metadata
-        self.tensors = tensors
+        // Every end is now at most the data size, so these additions cannot overflow.
+        self.tensors = declaredTensors.map { info in
+            TensorEntry(
+                name: info.name, type: .scalar(info.dtype), shape: info.shape,
+                byteRange: (dataOffset + info.start)..<(dataOffset + info.end))
+        }
     }
 
     private static func metadata(_ value: JSONValue) throws(SafetensorsProblem) -> [String: String] {
