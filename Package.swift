@@ -46,10 +46,18 @@ let package = Package(
             dependencies: ["RevmuxTensors", "RevmuxJSON", "CZlib"],
             swiftSettings: fastMath),
 
+        // tokenizer.json and GGUF vocabularies: normalizers, pre-tokenizers, models,
+        // post-processors and decoders, matching Hugging Face tokenizers and llama.cpp.
+        .target(
+            name: "RevmuxTokenizers",
+            dependencies: ["RevmuxFormats", "RevmuxJSON"],
+            swiftSettings: fastMath),
+
         .executableTarget(
             name: "revmux",
             dependencies: [
                 "RevmuxFormats",
+                "RevmuxTokenizers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
@@ -70,5 +78,6 @@ let package = Package(
         .testTarget(name: "RevmuxJSONTests", dependencies: ["RevmuxJSON"]),
         .testTarget(name: "RevmuxTensorsTests", dependencies: ["RevmuxTensors"]),
         .testTarget(name: "RevmuxFormatsTests", dependencies: ["RevmuxFormats"]),
+        .testTarget(name: "RevmuxTokenizersTests", dependencies: ["RevmuxTokenizers", "RevmuxFormats"]),
     ]
 )

