@@ -15,7 +15,9 @@ public struct TensorEntry: Hashable, Sendable {
         self.byteRange = byteRange
     }
 
-    public var elementCount: Int { shape.reduce(1, *) }
+    /// Validated shapes have a product that fits Int, but with a zero dimension the partial
+    /// products before it need not: [2^40, 2^40, 0] is a valid empty tensor.
+    public var elementCount: Int { shape.contains(0) ? 0 : shape.reduce(1, *) }
 }
 
 extension MappedFile {

@@ -22,7 +22,7 @@ public struct TensorView: @unchecked Sendable {
         self.data = UnsafeRawBufferPointer(rebasing: storage.bytes[entry.byteRange])
     }
 
-    public var elementCount: Int { shape.reduce(1, *) }
+    public var elementCount: Int { shape.contains(0) ? 0 : shape.reduce(1, *) }
 
     /// Decodes every element to f32 into `output`, which must hold `elementCount` floats.
     public func convert(into output: UnsafeMutableBufferPointer<Float>) throws(ConversionError) {

@@ -267,6 +267,11 @@ def gguf_corpus():
     ]), "ok")
     gg("valid_zero_element_tensor", gguf([arch], [
         tinfo("t0", [4], F32, 0), tinfo("empty", [0, 4], F32, 32), tinfo("t1", [32], Q4_0, 32)], base_data), "ok")
+    # Found by fuzzing: an empty tensor whose other dimensions multiply past Int64 when the
+    # zero comes last in row-major order (GGUF ne order puts it first).
+    gg("valid_zero_dim_with_huge_dims", gguf([arch], [
+        tinfo("t0", [4], F32, 0), tinfo("huge_empty", [0, 1 << 40, 1 << 40], F32, 32), tinfo("t1", [32], Q4_0, 32)],
+        base_data), "ok")
     all_types = [
         kv("v.u8", UINT8, u8(255)), kv("v.i8", INT8, struct.pack("<b", -128)),
         kv("v.u16", UINT16, struct.pack("<H", 65535)), kv("v.i16", INT16, struct.pack("<h", -32768)),

@@ -150,7 +150,7 @@ public struct TensorSummary: Encodable, Sendable {
 
     init(_ tensors: [TensorItem]) {
         count = tensors.count
-        parameters = tensors.reduce(0) { $0 + $1.shape.reduce(1, *) }
+        parameters = tensors.reduce(0) { $0 + (elementCount(of: $1.shape) ?? 0) }
         bytes = tensors.reduce(0) { $0 + $1.bytes }
         types = tensors.reduce(into: [:]) { $0[$1.type, default: 0] += 1 }
     }
