@@ -78,6 +78,8 @@ let package = Package(
         .testTarget(name: "RevmuxJSONTests", dependencies: ["RevmuxJSON"]),
         .testTarget(name: "RevmuxTensorsTests", dependencies: ["RevmuxTensors"]),
         .testTarget(name: "RevmuxFormatsTests", dependencies: ["RevmuxFormats"]),
+        // Runs the built `revmux` binary: exit codes, messages, JSON output.
+        .testTarget(name: "RevmuxCLITests", dependencies: ["revmux"]),
         .testTarget(name: "RevmuxTokenizersTests", dependencies: ["RevmuxTokenizers", "RevmuxFormats"]),
     ]
 )

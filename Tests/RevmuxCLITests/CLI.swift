@@ -1,0 +1,55 @@
+import Foundation
+import XCTest
+
+/// Runs the built `revmux` binary, which sits beside the test bundle.
+enum CLI {
+    static let binary: URL = {
+        let products = Bundle.main.bundleURL.pathExtension == "xctest"
+            ? Bundle.main.bundleURL.deletingLastPathComponent()
+            : URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        return products.appendingPathComponent("revmux")
+    }()
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
+        try run(binary, arguments, stdin: stdin)
+    }
+
+    static func run(_ executable: URL, _ arguments: [String], stdin: String? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        // Read both pipes before waiting, so a chatty child cannot block on a full pipe.
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: stdoutData, as: UTF8.self),
+                      stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    /// A cached sample asset's folder, fetched by the project's script when missing.
+    static func asset(_ name: String) throws -> String {
+        let python = URL(fileURLWithPath: "/usr/bin/env")
+        let result = try run(python, ["python3", repository.appendingPathComponent("samples/fetch_assets.py").path, name])
+        guard result.status == 0, let folder = result.stdout.split(separator: "\n").last else {
+            throw XCTSkip("cannot fetch \(name): \(result.stderr)")
+        }
+        return String(folder)
+    }
+}
