@@ -26,6 +26,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        // SHA-256 of source files for a bundle's provenance.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries from Debian packages, one shim each.
@@ -46,6 +48,14 @@ let package = Package(
             dependencies: ["RevmuxTensors", "RevmuxJSON", "CZlib"],
             swiftSettings: fastMath),
 
+        // The .revmux bundle: format, streaming atomic writer, validating reader.
+        .target(
+            name: "RevmuxBundle",
+            dependencies: [
+                "RevmuxFormats", "RevmuxTensors", "RevmuxJSON", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: fastMath),
         // tokenizer.json and GGUF vocabularies: normalizers, pre-tokenizers, models,
         // post-processors and decoders, matching Hugging Face tokenizers and llama.cpp.
         .target(
@@ -57,6 +67,7 @@ let package = Package(
             name: "revmux",
             dependencies: [
                 "RevmuxFormats",
+                "RevmuxBundle",
                 "RevmuxTokenizers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -78,6 +89,7 @@ let package = Package(
         .testTarget(name: "RevmuxJSONTests", dependencies: ["RevmuxJSON"]),
         .testTarget(name: "RevmuxTensorsTests", dependencies: ["RevmuxTensors"]),
         .testTarget(name: "RevmuxFormatsTests", dependencies: ["RevmuxFormats"]),
+        .testTarget(name: "RevmuxBundleTests", dependencies: ["RevmuxBundle", "RevmuxFormats"]),
         // Runs the built `revmux` binary: exit codes, messages, JSON output.
         .testTarget(name: "RevmuxCLITests", dependencies: ["revmux"]),
         .testTarget(name: "RevmuxTokenizersTests", dependencies: ["RevmuxTokenizers", "RevmuxFormats"]),

@@ -30,7 +30,7 @@ public enum OpenError<Problem: Error & CustomStringConvertible & Sendable>: Erro
 }
 
 /// Maps `path` and parses it, attaching the path to any problem.
-func openMapped<Layout, Problem>(
+public func openMapped<Layout, Problem>(
     _ path: String, parse: (UnsafeRawBufferPointer) throws(Problem) -> Layout
 ) throws(OpenError<Problem>) -> (MappedFile, Layout) {
     let file: MappedFile

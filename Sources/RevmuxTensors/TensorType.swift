@@ -46,3 +46,16 @@ public func elementCount(of shape: [Int]) -> Int? {
     }
     return count
 }
+
+extension TensorType {
+    /// Parses the names `description` prints: safetensors dtypes and GGML quant type names.
+    public init?(name: String) {
+        if let dtype = DType(rawValue: name) {
+            self = .scalar(dtype)
+        } else if let quant = QuantType.allCases.first(where: { $0.name == name }) {
+            self = .quantized(quant)
+        } else {
+            return nil
+        }
+    }
+}

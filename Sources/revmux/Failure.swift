@@ -16,6 +16,7 @@ func printError(_ message: String) {
 enum Sysexits {
     static let usage: Int32 = 64
     static let dataError: Int32 = 65
+    static let cannotCreate: Int32 = 73
     static let ioError: Int32 = 74
 }
 

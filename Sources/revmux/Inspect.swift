@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RevmuxBundle
 import RevmuxFormats
 
 struct Inspect: ParsableCommand {
@@ -11,6 +12,7 @@ struct Inspect: ParsableCommand {
               a model.safetensors.index.json every shard validated, tensors with their shard
               a Hugging Face model folder   config.json summary, tokenizer files, tensors
               a .gguf file                  metadata (long arrays shortened), then tensors
+              a .revmux bundle              manifest and tensor table; --verify checks every CRC
 
             Every header is validated as strictly as the reference readers do (and more); \
             tensor data is never read, so inspecting a large model is instant.
@@ -21,20 +23,27 @@ struct Inspect: ParsableCommand {
             """
     )
 
-    @Argument(help: "A .safetensors or .gguf file, a model.safetensors.index.json, or a Hugging Face model folder.")
+    @Argument(help: "A .safetensors, .gguf or .revmux file, a model.safetensors.index.json, or a Hugging Face model folder.")
     var path: String
+
+    @Flag(help: "For a bundle: check the CRC-32 of every tensor and name the first corrupt one.")
+    var verify = false
 
     @Flag(help: "Print one JSON document (described by schemas/inspect.schema.json) instead of tables.")
     var json = false
 
     func run() throws {
-        let source: ModelSource
-        do {
-            source = try ModelSource.open(path)
-        } catch {
-            throw fail(error)
+        let inspection: Inspection
+        if Self.isBundle(path) {
+            inspection = try inspectBundle()
+        } else {
+            guard !verify else { throw ValidationError("--verify checks .revmux bundles only") }
+            do {
+                inspection = Inspection(try ModelSource.open(path), path: path)
+            } catch {
+                throw fail(error)
+            }
         }
-        let inspection = Inspection(source, path: path)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -42,5 +51,35 @@ struct Inspect: ParsableCommand {
         } else {
             print(InspectionText(inspection).render(), terminator: "")
         }
+    }
+}
+
+extension Inspect {
+    static func isBundle(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 8)).map { Array($0) == BundleHeader.magic } ?? false
+    }
+
+    private func inspectBundle() throws -> Inspection {
+        let bundle: BundleFile
+        do {
+            bundle = try BundleFile(path: path)
+        } catch {
+            printError(error.description)
+            if case .io = error { throw ExitCode(Sysexits.ioError) }
+            throw ExitCode(Sysexits.dataError)
+        }
+        if verify {
+            do {
+                try bundle.verify()
+            } catch {
+                printError("\(path): \(error)")
+                throw ExitCode(Sysexits.dataError)
+            }
+            var stderr = StandardError()
+            print("\(path): all \(bundle.manifest.tensors.count) tensor checksums and the tokenizer's verified", to: &stderr)
+        }
+        return Inspection(bundle: bundle)
     }
 }

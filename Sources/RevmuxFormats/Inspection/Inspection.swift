@@ -10,6 +10,7 @@ public struct Inspection: Encodable, Sendable {
         case safetensorsSharded = "safetensors-sharded"
         case huggingFace = "huggingface-folder"
         case gguf
+        case bundle = "revmux-bundle"
     }
 
     public let schema = "revmux.inspect/1"
@@ -25,6 +26,20 @@ public struct Inspection: Encodable, Sendable {
     public let shards: [String]
     public let summary: TensorSummary
     public let tensors: [TensorItem]
+
+    /// A report assembled by another module (the bundle reader).
+    public init(path: String, format: Format, version: Int?, model: ModelSummary?, tokenizer: [String],
+                metadata: [MetadataItem], tensors: [TensorItem]) {
+        self.path = path
+        self.format = format
+        self.version = version
+        self.model = model
+        self.tokenizer = tokenizer
+        self.metadata = metadata
+        self.shards = []
+        self.tensors = tensors
+        summary = TensorSummary(tensors)
+    }
 
     public init(_ source: ModelSource, path: String) {
         self.path = path
@@ -86,6 +101,20 @@ public struct ModelSummary: Encodable, Sendable {
     public let vocabularySize: Int?
     public let contextLength: Int?
 
+    public init(architecture: String?, hiddenSize: Int?, layers: Int?, attentionHeads: Int?, keyValueHeads: Int?,
+                intermediateSize: Int?, vocabularySize: Int?, contextLength: Int?) {
+        self.architecture = architecture
+        modelType = nil
+        self.hiddenSize = hiddenSize
+        self.layers = layers
+        decoderLayers = nil
+        self.attentionHeads = attentionHeads
+        self.keyValueHeads = keyValueHeads
+        self.intermediateSize = intermediateSize
+        self.vocabularySize = vocabularySize
+        self.contextLength = contextLength
+    }
+
     init(_ config: HFConfig) {
         architecture = config.architectures.first
         modelType = config.modelType
@@ -131,7 +160,7 @@ public struct TensorItem: Encodable, Sendable {
     public let bytes: Int
     public let file: String?
 
-    init(_ entry: TensorEntry, file: String?) {
+    public init(_ entry: TensorEntry, file: String?) {
         name = entry.name
         type = entry.type.description
         shape = entry.shape

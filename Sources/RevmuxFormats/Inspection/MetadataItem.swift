@@ -10,7 +10,7 @@ public struct MetadataItem: Encodable, Sendable {
     public let length: Int?
     public let value: MetadataValue
 
-    init(key: String, value: GGUFValue) {
+    public init(key: String, value: GGUFValue) {
         self.key = key
         type = value.type.name
         if case .array(let array) = value {

@@ -1,0 +1,84 @@
+/// Source tensor names to the bundle's canonical names (schemas/bundle.md), per source layout.
+public struct NameMapping: Sendable {
+    /// Patterns with `{N}` standing for a layer number.
+    let rules: [(source: String, canonical: String)]
+    /// Tensors that are not weights (buffers saved alongside), dropped on conversion.
+    let ignored: Set<String>
+
+    /// The canonical name, nil for an ignored tensor; throws for a tensor we do not know,
+    /// so that a model we cannot run is never converted silently incomplete.
+    public func canonical(_ name: String) throws(ConvertError) -> String? {
+        if ignored.contains(name) { return nil }
+        for (source, canonical) in rules {
+            if let layer = Self.match(name, source) {
+                return canonical.replacingOccurrences(of: "{N}", with: layer)
+            }
+        }
+        throw .unknownTensor(name)
+    }
+
+    /// The layer number `name` has where `pattern` has `{N}`, or "" for a pattern without one.
+    private static func match(_ name: String, _ pattern: String) -> String? {
+        guard let marker = pattern.range(of: "{N}") else { return name == pattern ? "" : nil }
+        let prefix = pattern[..<marker.lowerBound], suffix = pattern[marker.upperBound...]
+        guard name.count > prefix.count + suffix.count, name.hasPrefix(prefix), name.hasSuffix(suffix) else { return nil }
+        let digits = name.dropFirst(prefix.count).dropLast(suffix.count)
+        return digits.allSatisfy(\.isASCII) && digits.allSatisfy(\.isNumber) ? String(digits) : nil
+    }
+
+    public static let bert = NameMapping(rules: [
+        ("embeddings.word_embeddings.weight", "embed.tokens"),
+        ("embeddings.position_embeddings.weight", "embed.positions"),
+        ("embeddings.token_type_embeddings.weight", "embed.token_types"),
+        ("embeddings.LayerNorm.weight", "embed.norm.weight"),
+        ("embeddings.LayerNorm.bias", "embed.norm.bias"),
+        ("encoder.layer.{N}.attention.self.query.weight", "layers.{N}.attn.q.weight"),
+        ("encoder.layer.{N}.attention.self.query.bias", "layers.{N}.attn.q.bias"),
+        ("encoder.layer.{N}.attention.self.key.weight", "layers.{N}.attn.k.weight"),
+        ("encoder.layer.{N}.attention.self.key.bias", "layers.{N}.attn.k.bias"),
+        ("encoder.layer.{N}.attention.self.value.weight", "layers.{N}.attn.v.weight"),
+        ("encoder.layer.{N}.attention.self.value.bias", "layers.{N}.attn.v.bias"),
+        ("encoder.layer.{N}.attention.output.dense.weight", "layers.{N}.attn.o.weight"),
+        ("encoder.layer.{N}.attention.output.dense.bias", "layers.{N}.attn.o.bias"),
+        ("encoder.layer.{N}.attention.output.LayerNorm.weight", "layers.{N}.attn.norm.weight"),
+        ("encoder.layer.{N}.attention.output.LayerNorm.bias", "layers.{N}.attn.norm.bias"),
+        ("encoder.layer.{N}.intermediate.dense.weight", "layers.{N}.ffn.up.weight"),
+        ("encoder.layer.{N}.intermediate.dense.bias", "layers.{N}.ffn.up.bias"),
+        ("encoder.layer.{N}.output.dense.weight", "layers.{N}.ffn.down.weight"),
+        ("encoder.layer.{N}.output.dense.bias", "layers.{N}.ffn.down.bias"),
+        ("encoder.layer.{N}.output.LayerNorm.weight", "layers.{N}.ffn.norm.weight"),
+        ("encoder.layer.{N}.output.LayerNorm.bias", "layers.{N}.ffn.norm.bias"),
+        ("pooler.dense.weight", "pooler.weight"),
+        ("pooler.dense.bias", "pooler.bias"),
+    ], ignored: ["embeddings.position_ids"])
+
+    public static let llamaGGUF = NameMapping(rules: [
+        ("token_embd.weight", "embed.tokens"),
+        ("blk.{N}.attn_q.weight", "layers.{N}.attn.q.weight"),
+        ("blk.{N}.attn_k.weight", "layers.{N}.attn.k.weight"),
+        ("blk.{N}.attn_v.weight", "layers.{N}.attn.v.weight"),
+        ("blk.{N}.attn_output.weight", "layers.{N}.attn.o.weight"),
+        ("blk.{N}.attn_norm.weight", "layers.{N}.attn.norm.weight"),
+        ("blk.{N}.ffn_gate.weight", "layers.{N}.ffn.gate.weight"),
+        ("blk.{N}.ffn_up.weight", "layers.{N}.ffn.up.weight"),
+        ("blk.{N}.ffn_down.weight", "layers.{N}.ffn.down.weight"),
+        ("blk.{N}.ffn_norm.weight", "layers.{N}.ffn.norm.weight"),
+        ("output_norm.weight", "final.norm.weight"),
+        ("output.weight", "head.weight"),
+    ], ignored: ["rope_freqs.weight"])
+
+    public static let llamaHF = NameMapping(rules: [
+        ("model.embed_tokens.weight", "embed.tokens"),
+        ("model.layers.{N}.self_attn.q_proj.weight", "layers.{N}.attn.q.weight"),
+        ("model.layers.{N}.self_attn.k_proj.weight", "layers.{N}.attn.k.weight"),
+        ("model.layers.{N}.self_attn.v_proj.weight", "layers.{N}.attn.v.weight"),
+        ("model.layers.{N}.self_attn.o_proj.weight", "layers.{N}.attn.o.weight"),
+        ("model.layers.{N}.input_layernorm.weight", "layers.{N}.attn.norm.weight"),
+        ("model.layers.{N}.mlp.gate_proj.weight", "layers.{N}.ffn.gate.weight"),
+        ("model.layers.{N}.mlp.up_proj.weight", "layers.{N}.ffn.up.weight"),
+        ("model.layers.{N}.mlp.down_proj.weight", "layers.{N}.ffn.down.weight"),
+        ("model.layers.{N}.post_attention_layernorm.weight", "layers.{N}.ffn.norm.weight"),
+        ("model.norm.weight", "final.norm.weight"),
+        ("lm_head.weight", "head.weight"),
+    ], ignored: [])
+}

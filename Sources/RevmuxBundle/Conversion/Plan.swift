@@ -1,0 +1,155 @@
+import Foundation
+import RevmuxFormats
+import RevmuxJSON
+import RevmuxTensors
+
+/// What a conversion will write, worked out before any tensor data is read: the family,
+/// its hyper-parameters, canonical tensor names and the tokenizer.
+struct Plan {
+    struct Item {
+        let name: String
+        let view: TensorView
+    }
+
+    let family: Family
+    let config: [String: ConfigValue]
+    let tensors: [Item]
+    let tokenizerKind: TokenizerRecord.Kind
+    let tokenizer: [UInt8]
+    let sources: [String]
+
+    init(_ source: ModelSource, path: String) throws(ConvertError) {
+        switch source {
+        case .huggingFaceFolder(let folder):
+            try self.init(folder: folder)
+        case .gguf(let file):
+            try self.init(gguf: file)
+        case .safetensors, .shardedSafetensors:
+            throw .missingConfig("config.json: convert a Hugging Face model folder, not a bare weights file")
+        }
+    }
+
+    private init(folder: HFModelFolder) throws(ConvertError) {
+        let base = folder.path.hasSuffix("/") ? folder.path : folder.path + "/"
+        let views: [TensorView]
+        switch folder.weights {
+        case .single(let file):
+            views = file.tensors.map(file.file.tensor)
+            sources = [base + "config.json", file.path, base + "tokenizer.json"]
+        case .sharded(let sharded):
+            views = sharded.tensors.map { $0.shard.file.tensor($0.entry) }
+            sources = [base + "config.json", sharded.indexPath] + sharded.shards.map(\.path) + [base + "tokenizer.json"]
+        }
+        let config = folder.config
+        switch config.modelType {
+        case "bert":
+            family = .bert
+            self.config = try Self.bertConfig(config, folder: base)
+            tensors = try Self.map(views, NameMapping.bert)
+        case "llama":
+            family = .llama
+            var values = try Self.llamaConfig(config)
+            values["rope_layout"] = .string("halves")
+            tensors = try Self.map(views, NameMapping.llamaHF)
+            values["tied_embeddings"] = .bool(!tensors.contains { $0.name == "head.weight" })
+            self.config = values
+        default:
+            throw .unsupportedArchitecture(config.modelType ?? config.architectures.first ?? "unknown")
+        }
+        guard let bytes = FileManager.default.contents(atPath: base + "tokenizer.json") else {
+            throw .missingTokenizer(folder.path)
+        }
+        tokenizerKind = .tokenizerJSON
+        tokenizer = Array(bytes)
+    }
+
+    private init(gguf file: GGUFFile) throws(ConvertError) {
+        let layout = file.layout
+        let architecture = layout.value("general.architecture")?.stringValue ?? "unknown"
+        guard architecture == "llama" else { throw .unsupportedArchitecture(architecture) }
+        func int(_ key: String) throws(ConvertError) -> ConfigValue {
+            guard let value = layout.value("llama.\(key)")?.intValue else { throw .missingConfig("llama.\(key)") }
+            return .int(value)
+        }
+        func double(_ key: String) throws(ConvertError) -> ConfigValue {
+            guard let value = layout.value("llama.\(key)")?.doubleValue else { throw .missingConfig("llama.\(key)") }
+            return .double(value)
+        }
+        family = .llama
+        tensors = try Self.map(file.tensors.map(file.file.tensor), NameMapping.llamaGGUF)
+        let heads = try int("attention.head_count")
+        config = [
+            "hidden_size": try int("embedding_length"),
+            "layers": try int("block_count"),
+            "heads": heads,
+            "kv_heads": (try? int("attention.head_count_kv")) ?? heads,
+            "intermediate_size": try int("feed_forward_length"),
+            "context_length": try int("context_length"),
+            "vocab_size": .int(layout.value("tokenizer.ggml.tokens")?.arrayValue?.count ?? 0),
+            "rope_theta": (try? double("rope.freq_base")) ?? .double(10000),
+            "rms_norm_eps": try double("attention.layer_norm_rms_epsilon"),
+            // llama.cpp permutes Q/K rows into interleaved rotary pairs when it writes GGUF.
+            "rope_layout": .string("interleaved"),
+            "tied_embeddings": .bool(!tensors.contains { $0.name == "head.weight" }),
+        ]
+        tokenizerKind = .gguf
+        tokenizer = GGUFMetadataWriter.file(layout.metadata.filter { $0.key.hasPrefix("tokenizer.") || $0.key == "general.architecture" })
+        sources = [file.path]
+    }
+
+    private static func map(_ views: [TensorView], _ mapping: NameMapping) throws(ConvertError) -> [Item] {
+        var items: [Item] = []
+        for view in views {
+            if let name = try mapping.canonical(view.name) { items.append(Item(name: name, view: view)) }
+        }
+        return items
+    }
+
+    private static func bertConfig(_ config: HFConfig, folder: String) throws(ConvertError) -> [String: ConfigValue] {
+        func int(_ value: Int?, _ key: String) throws(ConvertError) -> ConfigValue {
+            guard let value else { throw .missingConfig(key) }
+            return .int(value)
+        }
+        var values: [String: ConfigValue] = [
+            "hidden_size": try int(config.hiddenSize, "hidden_size"),
+            "layers": try int(config.layerCount, "num_hidden_layers"),
+            "heads": try int(config.attentionHeads, "num_attention_heads"),
+            "intermediate_size": try int(config.intermediateSize, "intermediate_size"),
+            "vocab_size": try int(config.vocabularySize, "vocab_size"),
+            "max_positions": try int(config.maxPositions, "max_position_embeddings"),
+            "type_vocab_size": .int(config.json["type_vocab_size"]?.int ?? 2),
+            "layer_norm_eps": .double(config.json["layer_norm_eps"]?.double ?? 1e-12),
+            "activation": .string(config.json["hidden_act"]?.string ?? "gelu"),
+        ]
+        // sentence-transformers folders declare how embeddings are pooled and normalised.
+        let pooling = (try? readJSONFile(folder + "1_Pooling/config.json"))?.root
+        if pooling?["pooling_mode_mean_tokens"]?.bool == true {
+            values["pooling"] = .string("mean")
+        } else if pooling?["pooling_mode_cls_token"]?.bool == true {
+            values["pooling"] = .string("cls")
+        }
+        if let modules = FileManager.default.contents(atPath: folder + "modules.json") {
+            values["normalize"] = .bool(String(decoding: modules, as: UTF8.self).contains("sentence_transformers.models.Normalize"))
+        }
+        return values
+    }
+
+    private static func llamaConfig(_ config: HFConfig) throws(ConvertError) -> [String: ConfigValue] {
+        func int(_ value: Int?, _ key: String) throws(ConvertError) -> ConfigValue {
+            guard let value else { throw .missingConfig(key) }
+            return .int(value)
+        }
+        let heads = try int(config.attentionHeads, "num_attention_heads")
+        return [
+            "hidden_size": try int(config.hiddenSize, "hidden_size"),
+            "layers": try int(config.layerCount, "num_hidden_layers"),
+            "heads": heads,
+            "kv_heads": config.keyValueHeads.map(ConfigValue.int) ?? heads,
+            "intermediate_size": try int(config.intermediateSize, "intermediate_size"),
+            "vocab_size": try int(config.vocabularySize, "vocab_size"),
+            "context_length": try int(config.maxPositions, "max_position_embeddings"),
+            "rope_theta": .double(config.json["rope_theta"]?.double ?? 10000),
+            "rms_norm_eps": .double(config.json["rms_norm_eps"]?.double ?? 1e-6),
+        ]
+    }
+}

