@@ -76,6 +76,7 @@ let package = Package(
             name: "revmux-bench",
             dependencies: [
                 "RevmuxFormats",
+                "RevmuxBundle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),

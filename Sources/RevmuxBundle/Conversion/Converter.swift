@@ -1,4 +1,5 @@
 import Crypto
+import Glibc
 import Foundation
 import RevmuxFormats
 import RevmuxTensors
@@ -36,9 +37,15 @@ public enum Converter {
             throw .write(error)
         }
 
-        let largest = plan.tensors.map { $0.view.elementCount }.max() ?? 0
+        // Buffers only for re-encoded tensors, sized by the largest of those.
+        let reencoded = plan.tensors.filter { dtype.storage(for: $0.view) != $0.view.type }
+        let largest = reencoded.map(\.view.elementCount).max() ?? 0
         var floats = [Float](repeating: 0, count: largest)
-        var encoded = [UInt8](repeating: 0, count: largest * 4)
+        let encodedSizes = reencoded.map { item -> Int in
+            let target = dtype.storage(for: item.view)
+            return target == .scalar(.f32) ? 0 : target.byteCount(elements: item.view.elementCount) ?? 0
+        }
+        var encoded = [UInt8](repeating: 0, count: encodedSizes.max() ?? 0)
         var written = 0
         for (index, item) in plan.tensors.enumerated() {
             let target = dtype.storage(for: item.view)
@@ -46,13 +53,9 @@ public enum Converter {
                 if target == item.view.type {
                     try writer.addTensor(name: item.name, type: target, shape: item.view.shape, bytes: item.view.data)
                 } else {
-                    let count = item.view.elementCount
-                    let length = try encode(item, as: target, floats: &floats, into: &encoded)
-                    try encoded.withBytes { (raw) throws(BundleWriteError) in
-                        try writer.addTensor(name: item.name, type: target, shape: item.view.shape,
-                                             bytes: UnsafeRawBufferPointer(rebasing: raw[0..<length]))
+                    try encode(item, as: target, floats: &floats, into: &encoded) { (raw) throws(BundleWriteError) in
+                        try writer.addTensor(name: item.name, type: target, shape: item.view.shape, bytes: raw)
                     }
-                    precondition(target.byteCount(elements: count) == length)
                 }
             } catch let error as BundleWriteError {
                 throw .write(error)
@@ -61,6 +64,7 @@ public enum Converter {
             } catch {
                 preconditionFailure("unexpected \(error)")
             }
+            item.view.storage.releasePages(item.view.fileOffset..<(item.view.fileOffset + item.view.data.count))
             written += target.byteCount(elements: item.view.elementCount) ?? 0
             progress(ConvertProgress(tensor: item.name, done: index + 1, total: plan.tensors.count, bytesWritten: written))
         }
@@ -82,42 +86,51 @@ public enum Converter {
         }
     }
 
-    /// Decodes a tensor to f32 and re-encodes it as `target`; returns the byte count.
+    /// Decodes a tensor to f32, re-encodes it as `target` and hands the bytes to `write`
+    /// (straight from `floats` for f32, from `encoded` otherwise): no copy of the tensor.
     private static func encode(
-        _ item: Plan.Item, as target: TensorType, floats: inout [Float], into encoded: inout [UInt8]
-    ) throws(ConvertError) -> Int {
+        _ item: Plan.Item, as target: TensorType, floats: inout [Float], into encoded: inout [UInt8],
+        write: (UnsafeRawBufferPointer) throws(BundleWriteError) -> Void
+    ) throws -> Void {
         let count = item.view.elementCount
         do {
             try floats.withUnsafeMutableBufferPointer { (buffer) throws(ConversionError) in
                 try item.view.convert(into: UnsafeMutableBufferPointer(rebasing: buffer[0..<count]))
             }
         } catch {
-            throw .unsupportedConversion(tensor: item.name, from: item.view.type, to: target.description)
+            throw ConvertError.unsupportedConversion(tensor: item.name, from: item.view.type, to: target.description)
         }
         let length = target.byteCount(elements: count)!
-        floats.withUnsafeBufferPointer { values in
+        try floats.withUnsafeBufferPointer { values in
             let source = UnsafeBufferPointer(rebasing: values[0..<count])
-            encoded.withUnsafeMutableBytes { raw in
+            if target == .scalar(.f32) { return try write(UnsafeRawBufferPointer(source)) }
+            try encoded.withUnsafeMutableBytes { raw in
                 let destination = UnsafeMutableRawBufferPointer(rebasing: raw[0..<length])
                 switch target {
-                case .scalar(.f32): destination.copyMemory(from: UnsafeRawBufferPointer(source))
                 case .scalar(.f16): Encode.f16(source, into: destination)
                 case .scalar(.bf16): Encode.bf16(source, into: destination)
                 case .quantized(.q8_0): Encode.q8_0(source, into: destination)
                 default: preconditionFailure("no encoder for \(target)")
                 }
+                try write(UnsafeRawBufferPointer(destination))
             }
         }
-        return length
     }
 
+    /// Streams the file through SHA-256 in 1 MiB reads: no mapping stays resident.
     private static func sha256(_ path: String) throws(ConvertError) -> String {
-        let file: MappedFile
-        do {
-            file = try MappedFile(path: path)
-        } catch {
-            throw .io(error)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(FileError(path: path, operation: "open", errno: errno)) }
+        defer { close(fd) }
+        var hasher = SHA256()
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw .io(FileError(path: path, operation: "read", errno: errno)) }
+            if count == 0 { break }
+            chunk.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         }
-        return SHA256.hash(data: file.bytes).map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
