@@ -70,6 +70,14 @@ public struct JSONValue: @unchecked Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// A number as the document spells it, for readers that must round it exactly as another
+    /// JSON library does. json-c keeps the literal of every non-integer; an integer comes back
+    /// in canonical form ("-0" reads as "0"), clamped to 64 bits.
+    public var numberText: String? {
+        guard kind == .integer || kind == .number, let pointer = json_object_get_string(node) else { return nil }
+        return String(cString: pointer)
+    }
+
     /// Calls `body` with the string's UTF-8 bytes, valid only during the call.
     public func withUTF8<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
         guard kind == .string, let pointer = json_object_get_string(node) else { return nil }

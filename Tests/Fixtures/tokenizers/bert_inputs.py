@@ -1,0 +1,82 @@
+"""Adversarial inputs for the BERT-path tests, shared by make_bert_fixtures.py and
+make_minilm_reference.py."""
+
+ADVERSARIAL = [
+    "",
+    " ",
+    "   \t\n  ",
+    "Hello, world!",
+    "Hello,world!How're you?!?",
+    # Emoji: single, ZWJ sequences, flags, skin tones, newer than Unicode 8/9 (🥺 is 11.0).
+    "I love 🍕 and 👨‍👩‍👧‍👦 family 🇫🇷🇯🇵 flags 👍🏽 🥺🫠",
+    "😀😃😄😁😆😅😂🤣",
+    # CJK: unified, extension A/B/G, compatibility ideographs, kana, hangul, full-width.
+    "我喜欢自然语言处理。你呢？",
+    "日本語のテキスト、カタカナとひらがな。",
+    "안녕하세요 세계! 한국어 텍스트",
+    "㐀㐁 𠀀𠀁 𰀀 豈更車 丽丸",
+    "abc中文def漢字ghi",
+    "ＡＢＣ１２３ｱｲｳ　全角スペース",
+    # Combining accents: precomposed and decomposed, several marks, ordering.
+    "Café naïve résumé coöperate Ångström",
+    "Cafe\u0301 nai\u0308ve re\u0301sume\u0301",
+    "a\u0308\u0323 a\u0323\u0308 q\u0307\u0323 e\u0301\u0327",
+    "Tiếng Việt có dấu: Người ta nói rằng",
+    "Straße STRASSE ẞ ß",
+    "İstanbul ıIiİ Σίσυφος ΟΔΟΣ ὈΔΥΣΣΕΎΣ",
+    "ǅungla ǆ Ǆ ﬁnance ﬀ ﬃ ſ K Å Ω",
+    "\u0344 \u0958 \u2126 \u212b \u1e9b\u0323",
+    # Right-to-left and Indic scripts, with their marks.
+    "مرحبا بالعالم! هذا نص عربي.",
+    "بِسْمِ ٱللَّٰهِ ٱلرَّحْمَٰنِ ٱلرَّحِيمِ",
+    "שָׁלוֹם עוֹלָם",
+    "नमस्ते दुनिया। हिन्दी में पाठ",
+    "ক্ষ த்தமிழ் ಕನ್ನಡ",
+    "สวัสดีชาวโลก ภาษาไทยไม่มีช่องว่าง",
+    "ພາສາລາວ ဗမာစာ ខ្មែរ",
+    "Привет, мир! Ёжик в тумане.",
+    "Ἀθῆναι ᾅδης",
+    # Control and format characters, zero-width, replacement character, bidi marks.
+    "a\x00b\x01c\x7fd\x85e\x9ff",
+    "tab\tnew\nline\r\nret\x0bvt\x0cff",
+    "zero\u200bwidth\u200cnon\u200djoiner\ufeffbom\u2060wj",
+    "soft\u00adhyphen and \u061c arabic mark \u202eRTL\u202c \u2066iso\u2069",
+    "\ufffd replacement \ufffd\ufffd",
+    "private \ue000\uf8ff\U000f0000 use",
+    "unassigned \u0378\u0380 \U0001fffe",
+    "newer format \u0890\u0891 \u08e2 \U000110cd \U00013430\U0001343f",
+    "newer punctuation \u2e43\u2e4f \u061d \u0a76 \u1b7d \U000111c9 \u166d",
+    "changed marks \u1734 \U0001171e \u1885\u1886 \ua9bd \u1cf2\u1cf3",
+    "newer letters \u088f \U00011938 \U00011935\U00011930 \u32ff \ua7f2",
+    # Odd whitespace.
+    "nbsp\u00a0here and\u3000ideographic\u2028line\u2029para",
+    "\u1680ogham \u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a thin \u202f\u205f end",
+    "mongolian\u180evowel separator",
+    "\u3000\u3000leading and trailing\u00a0\u00a0",
+    # Long words around max_input_chars_per_word (100 scalars).
+    "a" * 100,
+    "b" * 101,
+    "supercalifragilisticexpialidocious" * 3,
+    "é" * 60 + " " + "e\u0301" * 60,
+    "x" * 99 + "\u0301",
+    "https://example.com/a/very/long/path/that/keeps/going/and/going/index.html?query=1&other=two#fragment",
+    # Digits and punctuation.
+    "3.14159 1,000,000 (555) 123-4567 $100.00",
+    "¥500 €20 £10 ½ ⅔ ² ³ Ⅻ ⑦ ٠١٢٣ ०१२ ๑๒",
+    "...!!!??? --- ___ ~~~",
+    "“quoted” ‘single’ «guillemets» — dashes – ¿Qué? ¡Sí!",
+    "a--b__c..d,,e;;f::g",
+    "#hashtag @mention email@example.com C++ C# F#",
+    "don't won't I'm you're it's we've y'all 'quote'",
+    "x=1+2*3/4^5%6<7>8|9&10",
+    "12ab34cd 56.78.90 1e10 0x1F",
+    # Special-token text.
+    "[CLS] hello [SEP] world [MASK] [UNK] [PAD]",
+    "[cls] lower [sep] case",
+    "x[SEP]y[MASK]z",
+    "[SEP][SEP][CLS]",
+    # Mixed bag.
+    "The quick brown fox jumps over the lazy dog.",
+    "THE QUICK BROWN FOX, Jumps Over The Lazy Dog!",
+    "Mixed scripts: English, Русский, 中文, العربية, हिन्दी, ไทย, 日本語, 한국어.",
+]
