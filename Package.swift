@@ -77,6 +77,7 @@ let package = Package(
             dependencies: [
                 "RevmuxFormats",
                 "RevmuxBundle",
+                "RevmuxTokenizers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
