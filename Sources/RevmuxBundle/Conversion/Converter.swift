@@ -49,7 +49,7 @@ public enum Converter {
         var written = 0
         for (index, item) in plan.tensors.enumerated() {
             let target = dtype.storage(for: item.view)
-            do {
+            try converting {
                 if target == item.view.type {
                     try writer.addTensor(name: item.name, type: target, shape: item.view.shape, bytes: item.view.data)
                 } else {
@@ -57,18 +57,12 @@ public enum Converter {
                         try writer.addTensor(name: item.name, type: target, shape: item.view.shape, bytes: raw)
                     }
                 }
-            } catch let error as BundleWriteError {
-                throw .write(error)
-            } catch let error as ConvertError {
-                throw error
-            } catch {
-                preconditionFailure("unexpected \(error)")
             }
             item.view.storage.releasePages(item.view.fileOffset..<(item.view.fileOffset + item.view.data.count))
             written += target.byteCount(elements: item.view.elementCount) ?? 0
             progress(ConvertProgress(tensor: item.name, done: index + 1, total: plan.tensors.count, bytesWritten: written))
         }
-        do {
+        return try converting {
             for tensor in adapters?.tensors ?? [] {
                 try tensor.values.withUnsafeBytes { try writer.addTensor(name: tensor.name, type: .scalar(.f32), shape: tensor.shape, bytes: $0) }
             }
@@ -77,6 +71,13 @@ public enum Converter {
             return try writer.finish(family: plan.family, config: plan.config, revmux: adapters?.section, provenance: Provenance(
                 sources: try (plan.sources + adapterSources).map { path throws(ConvertError) in SourceFile(path: path, sha256: try sha256(path)) },
                 converter: version, created: ISO8601DateFormatter().string(from: Date())))
+        }
+    }
+
+    /// Runs `body`; the writer's errors become `.write`, conversion errors pass through.
+    private static func converting<T>(_ body: () throws -> T) throws(ConvertError) -> T {
+        do {
+            return try body()
         } catch let error as BundleWriteError {
             throw .write(error)
         } catch let error as ConvertError {
