@@ -72,27 +72,34 @@ public struct AddedVocabulary: Sendable {
 
 /// Leftmost-longest matching of a small set of strings over UTF-8.
 private struct Matcher: Sendable {
-    /// Candidates by first byte, longest first.
-    private let byFirstByte: [UInt8: [(token: AddedToken, bytes: [UInt8])]]
+    /// Candidates by first byte (256 slots), longest first: most bytes start no candidate,
+    /// so the scan costs one array load per byte.
+    private let byFirstByte: [[(token: AddedToken, bytes: [UInt8])]]
+    private let isEmpty: Bool
 
     init(_ entries: [(AddedToken, String)]) {
-        var table: [UInt8: [(token: AddedToken, bytes: [UInt8])]] = [:]
+        var table = [[(token: AddedToken, bytes: [UInt8])]](repeating: [], count: 256)
         for (token, content) in entries where !content.isEmpty {
             let bytes = Array(content.utf8)
-            table[bytes[0], default: []].append((token, bytes))
+            table[Int(bytes[0])].append((token, bytes))
         }
-        byFirstByte = table.mapValues { $0.sorted { $0.bytes.count > $1.bytes.count } }
+        byFirstByte = table.map { $0.sorted { $0.bytes.count > $1.bytes.count } }
+        isEmpty = entries.allSatisfy { $0.1.isEmpty }
     }
 
     func split(_ text: Substring, skipSpecial: Bool) -> [AddedVocabulary.Segment] {
-        guard !byFirstByte.isEmpty else { return text.isEmpty ? [] : [.text(Piece(text, atStart: true))] }
-        let utf8 = Array(text.utf8)
+        guard !isEmpty else { return text.isEmpty ? [] : [.text(Piece(text, atStart: true))] }
+        var copy = text
+        return copy.withUTF8 { utf8 in split(text, utf8, skipSpecial: skipSpecial) }
+    }
+
+    private func split(_ text: Substring, _ utf8: UnsafeBufferPointer<UInt8>, skipSpecial: Bool) -> [AddedVocabulary.Segment] {
         var segments: [AddedVocabulary.Segment] = []
         var emitted = 0  // end of the last segment, in bytes
         var position = 0
         func piece(_ range: Range<Int>) -> Piece {
             let start = text.utf8.index(text.startIndex, offsetBy: range.lowerBound)
-            let end = text.utf8.index(text.startIndex, offsetBy: range.upperBound)
+            let end = text.utf8.index(start, offsetBy: range.count)
             return Piece(text[start..<end], atStart: range.lowerBound == 0)
         }
         while position < utf8.count {
@@ -119,11 +126,12 @@ private struct Matcher: Sendable {
         return segments
     }
 
-    private func longestMatch(_ utf8: [UInt8], at position: Int, skipSpecial: Bool) -> (token: AddedToken, bytes: [UInt8])? {
-        guard let candidates = byFirstByte[utf8[position]] else { return nil }
+    private func longestMatch(_ utf8: UnsafeBufferPointer<UInt8>, at position: Int, skipSpecial: Bool) -> (token: AddedToken, bytes: [UInt8])? {
+        let candidates = byFirstByte[Int(utf8[position])]
+        guard !candidates.isEmpty else { return nil }
         for candidate in candidates where !(skipSpecial && candidate.token.special) {
             let end = position + candidate.bytes.count
-            guard end <= utf8.count, utf8[position..<end].elementsEqual(candidate.bytes) else { continue }
+            guard end <= utf8.count, UnsafeBufferPointer(rebasing: utf8[position..<end]).elementsEqual(candidate.bytes) else { continue }
             if candidate.token.singleWord {
                 let wordBefore = position > 0 && isWordByte(utf8[position - 1])
                 let wordAfter = end < utf8.count && isWordByte(utf8[end])
