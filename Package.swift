@@ -56,6 +56,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: fastMath),
+        // CPU runtime kernels: row-major matrices, OpenBLAS GEMM, LayerNorm, GELU, softmax.
+        .target(name: "RevmuxCompute", dependencies: ["COpenBLAS", "RevmuxTensors"], swiftSettings: fastMath),
+        // Model runtimes over a bundle's canonical tensors (BERT encoders first).
+        .target(name: "RevmuxModels", dependencies: ["RevmuxCompute", "RevmuxBundle"], swiftSettings: fastMath),
         // tokenizer.json and GGUF vocabularies: normalizers, pre-tokenizers, models,
         // post-processors and decoders, matching Hugging Face tokenizers and llama.cpp.
         .target(
@@ -97,5 +101,6 @@ let package = Package(
         // Runs the built `revmux` binary: exit codes, messages, JSON output.
         .testTarget(name: "RevmuxCLITests", dependencies: ["revmux", "RevmuxTestSupport"]),
         .testTarget(name: "RevmuxTokenizersTests", dependencies: ["RevmuxTokenizers", "RevmuxFormats"]),
+        .testTarget(name: "RevmuxModelsTests", dependencies: ["RevmuxModels", "RevmuxBundle", "RevmuxTestSupport"]),
     ]
 )

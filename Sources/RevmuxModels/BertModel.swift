@@ -1,0 +1,278 @@
+import Foundation
+import RevmuxBundle
+import RevmuxCompute
+import RevmuxTensors
+
+public enum ModelError: Error, CustomStringConvertible, Sendable {
+    case config(String)
+    case missingTensor(String)
+    case shape(String, [Int], expected: [Int])
+    case conversion(String, ConversionError)
+
+    public var description: String {
+        switch self {
+        case .config(let message): "config: \(message)"
+        case .missingTensor(let name): "the bundle has no tensor \"\(name)\""
+        case .shape(let name, let shape, let expected): "tensor \(name) has shape \(shape), expected \(expected)"
+        case .conversion(let name, let error): "tensor \(name): \(error)"
+        }
+    }
+}
+
+/// Hyper-parameters of a BERT encoder, from a bundle's manifest config.
+public struct BertConfig: Sendable, Equatable {
+    public var hiddenSize: Int
+    public var layers: Int
+    public var heads: Int
+    public var intermediateSize: Int
+    public var vocabularySize: Int
+    public var maxPositions: Int
+    public var typeVocabularySize: Int
+    public var layerNormEps: Float
+    public var pooling: String
+    public var normalize: Bool
+
+    public init(_ config: [String: ConfigValue]) throws(ModelError) {
+        func int(_ key: String) throws(ModelError) -> Int {
+            guard case .int(let value)? = config[key], value > 0 else { throw .config("\(key) missing or not a positive integer") }
+            return value
+        }
+        hiddenSize = try int("hidden_size")
+        layers = try int("layers")
+        heads = try int("heads")
+        intermediateSize = try int("intermediate_size")
+        vocabularySize = try int("vocab_size")
+        maxPositions = try int("max_positions")
+        if case .int(let types)? = config["type_vocab_size"] { typeVocabularySize = types } else { typeVocabularySize = 2 }
+        switch config["layer_norm_eps"] {
+        case .double(let eps)?: layerNormEps = Float(eps)
+        case .int(let eps)?: layerNormEps = Float(eps)
+        default: layerNormEps = 1e-12
+        }
+        if case .string(let act)? = config["activation"], act != "gelu" {
+            throw .config("activation \(act) is not supported (gelu only)")
+        }
+        if case .string(let pooling)? = config["pooling"] { self.pooling = pooling } else { pooling = "mean" }
+        guard pooling == "mean" || pooling == "cls" else { throw .config("pooling \(pooling) is not supported") }
+        if case .bool(let normalize)? = config["normalize"] { self.normalize = normalize } else { normalize = false }
+        guard hiddenSize % heads == 0 else { throw .config("hidden_size \(hiddenSize) is not a multiple of heads \(heads)") }
+    }
+
+    public var headSize: Int { hiddenSize / heads }
+}
+
+/// One post-norm BERT encoder layer.
+struct BertLayer: Sendable {
+    let qkv: Linear          // Q, K, V stacked: [3·hidden, hidden]
+    let output: Linear
+    let attnNorm: (Matrix, Matrix)
+    let up: Linear
+    let down: Linear
+    let ffnNorm: (Matrix, Matrix)
+}
+
+/// Buffers for one batch shape, allocated once and reused by every layer.
+final class BertWorkspace: @unchecked Sendable {
+    let count: Int, length: Int
+    let hidden: Matrix      // [count·length, hidden]
+    let qkv: Matrix         // [count·length, 3·hidden]
+    let context: Matrix     // [count·length, hidden]
+    let projected: Matrix   // [count·length, hidden]
+    let intermediate: Matrix // [count·length, intermediate]
+    let scores: Matrix      // [count·heads, length·length]
+
+    init(_ config: BertConfig, count: Int, length: Int) {
+        self.count = count
+        self.length = length
+        let rows = count * length
+        hidden = Matrix(rows: rows, cols: config.hiddenSize)
+        qkv = Matrix(rows: rows, cols: 3 * config.hiddenSize)
+        context = Matrix(rows: rows, cols: config.hiddenSize)
+        projected = Matrix(rows: rows, cols: config.hiddenSize)
+        intermediate = Matrix(rows: rows, cols: config.intermediateSize)
+        scores = Matrix(rows: count * config.heads, cols: length * length)
+    }
+}
+
+/// A BERT encoder (BertModel / sentence-transformers) on the CPU in f32.
+/// Weights of any bundle dtype that converts to f32 (f32, f16, bf16, q8_0) are decoded at load.
+/// Not thread-safe: one model runs one batch at a time (it owns its buffers).
+public final class BertModel {
+    public let config: BertConfig
+    public let compute: Compute
+    let tokens: Matrix, positions: Matrix, tokenTypes: Matrix
+    let embedNorm: (Matrix, Matrix)
+    let layers: [BertLayer]
+    private var workspace: BertWorkspace?
+
+    public convenience init(path: String, threads: Int = 1) throws {
+        try self.init(bundle: BundleFile(path: path), threads: threads)
+    }
+
+    public init(bundle: BundleFile, threads: Int = 1) throws(ModelError) {
+        let config = try BertConfig(bundle.manifest.config)
+        self.config = config
+        compute = Compute(threads: threads)
+        let h = config.hiddenSize, inter = config.intermediateSize
+
+        func load(_ name: String, _ shape: [Int]) throws(ModelError) -> Matrix {
+            guard let view = bundle.tensor(named: name) else { throw .missingTensor(name) }
+            guard view.shape == shape else { throw .shape(name, view.shape, expected: shape) }
+            do {
+                return try Matrix(view)
+            } catch {
+                throw .conversion(name, error)
+            }
+        }
+        func linear(_ prefix: String, out: Int, in inFeatures: Int) throws(ModelError) -> Linear {
+            Linear(weight: try load(prefix + ".weight", [out, inFeatures]), bias: try load(prefix + ".bias", [out]))
+        }
+        func norm(_ prefix: String) throws(ModelError) -> (Matrix, Matrix) {
+            (try load(prefix + ".weight", [h]), try load(prefix + ".bias", [h]))
+        }
+
+        tokens = try load("embed.tokens", [config.vocabularySize, h])
+        positions = try load("embed.positions", [config.maxPositions, h])
+        tokenTypes = try load("embed.token_types", [config.typeVocabularySize, h])
+        embedNorm = try norm("embed.norm")
+        var layers: [BertLayer] = []
+        for n in 0..<config.layers {
+            let p = "layers.\(n)."
+            let q = try linear(p + "attn.q", out: h, in: h)
+            let k = try linear(p + "attn.k", out: h, in: h)
+            let v = try linear(p + "attn.v", out: h, in: h)
+            layers.append(BertLayer(
+                qkv: Linear.stacking([q, k, v]),
+                output: try linear(p + "attn.o", out: h, in: h),
+                attnNorm: try norm(p + "attn.norm"),
+                up: try linear(p + "ffn.up", out: inter, in: h),
+                down: try linear(p + "ffn.down", out: h, in: inter),
+                ffnNorm: try norm(p + "ffn.norm")))
+        }
+        self.layers = layers
+    }
+
+    private func workspace(for batch: TokenBatch) -> BertWorkspace {
+        if let workspace, workspace.count == batch.count, workspace.length == batch.length { return workspace }
+        let fresh = BertWorkspace(config, count: batch.count, length: batch.length)
+        workspace = fresh
+        return fresh
+    }
+
+    /// Token + position + token-type embeddings, LayerNorm'd: [count·length, hidden].
+    /// The matrix belongs to the model's workspace and is overwritten by the next `embed`
+    /// of a batch with the same shape.
+    public func embed(_ batch: TokenBatch) throws(ModelError) -> Matrix {
+        guard batch.length <= config.maxPositions else {
+            throw .config("sequence length \(batch.length) exceeds max_positions \(config.maxPositions)")
+        }
+        for id in batch.ids where id < 0 || Int(id) >= config.vocabularySize { throw .config("token id \(id) is out of range") }
+        for type in batch.typeIds where type < 0 || Int(type) >= config.typeVocabularySize {
+            throw .config("token type id \(type) is out of range")
+        }
+        let space = workspace(for: batch)
+        let hidden = space.hidden, h = config.hiddenSize
+        batch.ids.withUnsafeBufferPointer { ids in
+            batch.typeIds.withUnsafeBufferPointer { types in
+                for b in 0..<batch.count {
+                    for t in 0..<batch.length {
+                        let r = b * batch.length + t
+                        let row = hidden.row(r)
+                        row.update(from: tokens.row(Int(ids[r])), count: h)
+                        addVector(row, positions.row(t), count: h)
+                        addVector(row, tokenTypes.row(Int(types[r])), count: h)
+                    }
+                }
+            }
+        }
+        compute.layerNorm(hidden, gamma: embedNorm.0, beta: embedNorm.1, eps: config.layerNormEps)
+        return hidden
+    }
+
+    /// Runs encoder layers `range` in place on `hidden` (from `embed` of the same batch).
+    /// Padded positions are masked out as keys; their own rows are left as zeros of attention.
+    public func runLayers(_ range: Range<Int>, _ hidden: Matrix, _ batch: TokenBatch) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= layers.count)
+        let space = workspace(for: batch)
+        precondition(hidden === space.hidden, "hidden must come from embed() of this batch shape")
+        let rows = batch.count * batch.length
+        for n in range {
+            let layer = layers[n]
+            compute.linear(hidden, layer.qkv, into: space.qkv)
+            attention(space, batch)
+            compute.linear(space.context, layer.output, into: space.projected)
+            compute.layerNorm(hidden, rows: rows, adding: space.projected, gamma: layer.attnNorm.0, beta: layer.attnNorm.1,
+                              eps: config.layerNormEps)
+            compute.linear(hidden, layer.up, into: space.intermediate)
+            compute.gelu(space.intermediate)
+            compute.linear(space.intermediate, layer.down, into: space.projected)
+            compute.layerNorm(hidden, rows: rows, adding: space.projected, gamma: layer.ffnNorm.0, beta: layer.ffnNorm.1,
+                              eps: config.layerNormEps)
+        }
+    }
+
+    /// Scaled dot-product attention of every (sequence, head) over its real tokens only.
+    private func attention(_ space: BertWorkspace, _ batch: TokenBatch) {
+        let h = config.hiddenSize, heads = config.heads, d = config.headSize, length = batch.length
+        let ld = 3 * h
+        let scale = 1 / Float(d).squareRoot()
+        let qkv = UnsafePointer(space.qkv.base), context = space.context, scores = space.scores
+        let lengths = batch.lengths
+        compute.forEachChunk(rows: batch.count * heads) { range in
+            for pair in range {
+                let b = pair / heads, head = pair % heads
+                let real = lengths[b]
+                let q = qkv + b * length * ld + head * d
+                let p = scores.row(pair)
+                let out = context.base + b * length * h + head * d
+                // Padded query rows get zero context; padded keys are left out entirely.
+                for t in real..<length { (out + t * h).update(repeating: 0, count: d) }
+                guard real > 0 else { continue }
+                sgemmABt(m: real, n: real, k: d, alpha: scale, q, lda: ld, q + h, ldb: ld, beta: 0, p, ldc: real)
+                for t in 0..<real { softmaxInPlace(p + t * real, count: real) }
+                sgemmAB(m: real, n: d, k: real, alpha: 1, p, lda: real, q + 2 * h, ldb: ld, beta: 0, out, ldc: h)
+            }
+        }
+    }
+
+    /// Sentence embeddings [count][hidden]: mean over real tokens (or the first token when
+    /// config.pooling is "cls"), then L2-normalised when config.normalize.
+    public func pool(_ hidden: Matrix, _ batch: TokenBatch) -> [[Float]] {
+        let h = config.hiddenSize
+        return (0..<batch.count).map { b in
+            var sum = [Float](repeating: 0, count: h)
+            let real = batch.lengths[b]
+            sum.withUnsafeMutableBufferPointer { s in
+                if config.pooling == "cls" {
+                    if real > 0 { s.baseAddress!.update(from: hidden.row(b * batch.length), count: h) }
+                } else {
+                    for t in 0..<real { addVector(s.baseAddress!, hidden.row(b * batch.length + t), count: h) }
+                    let inv = 1 / Float(max(real, 1))
+                    for i in 0..<h { s[i] *= inv }
+                }
+                if config.normalize {
+                    var norm: Float = 0
+                    for i in 0..<h { norm += s[i] * s[i] }
+                    let inv = 1 / max(norm.squareRoot(), 1e-12)
+                    for i in 0..<h { s[i] *= inv }
+                }
+            }
+            return sum
+        }
+    }
+
+    /// Embeds, runs every layer and pools one padded batch.
+    public func sentenceEmbeddings(_ batch: TokenBatch) throws(ModelError) -> [[Float]] {
+        guard batch.count > 0, batch.length > 0 else { return Array(repeating: [Float](repeating: 0, count: config.hiddenSize), count: batch.count) }
+        let hidden = try embed(batch)
+        runLayers(0..<layers.count, hidden, batch)
+        return pool(hidden, batch)
+    }
+
+    /// Pads `sequences` to the longest and embeds them as one batch.
+    public func sentenceEmbeddings(_ sequences: [[Int32]]) throws(ModelError) -> [[Float]] {
+        try sentenceEmbeddings(TokenBatch(padding: sequences))
+    }
+
+    public var layerCount: Int { layers.count }
+}

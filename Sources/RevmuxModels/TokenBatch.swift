@@ -1,0 +1,48 @@
+/// Token sequences padded to the longest: `count` rows of `length` ids, right-padded;
+/// the attention mask is 1 for the first `lengths[b]` tokens of row b, 0 after.
+public struct TokenBatch: Sendable, Equatable {
+    public let count: Int
+    public let length: Int
+    public let ids: [Int32]
+    public let typeIds: [Int32]
+    public let lengths: [Int]
+
+    /// Pads `sequences` with `padId` (type ids 0 unless given, padded with 0).
+    public init(padding sequences: [[Int32]], typeIds types: [[Int32]]? = nil, padId: Int32 = 0) {
+        precondition(types == nil || types!.count == sequences.count)
+        count = sequences.count
+        length = sequences.map(\.count).max() ?? 0
+        lengths = sequences.map(\.count)
+        var ids = [Int32](repeating: padId, count: count * length)
+        var typeIds = [Int32](repeating: 0, count: count * length)
+        for (b, sequence) in sequences.enumerated() {
+            for (t, id) in sequence.enumerated() { ids[b * length + t] = id }
+            if let types {
+                precondition(types[b].count == sequence.count, "type ids and ids differ in length")
+                for (t, type) in types[b].enumerated() { typeIds[b * length + t] = type }
+            }
+        }
+        self.ids = ids
+        self.typeIds = typeIds
+    }
+
+    /// Already padded ids, type ids and a 0/1 mask, all `count * length`. The mask must mark
+    /// a prefix of each row (right padding).
+    public init(ids: [Int32], typeIds: [Int32], mask: [Int32], count: Int, length: Int) {
+        precondition(ids.count == count * length && typeIds.count == ids.count && mask.count == ids.count)
+        self.count = count
+        self.length = length
+        self.ids = ids
+        self.typeIds = typeIds
+        lengths = (0..<count).map { b in
+            let row = mask[(b * length)..<((b + 1) * length)]
+            let real = row.prefix { $0 != 0 }.count
+            precondition(row.dropFirst(real).allSatisfy { $0 == 0 }, "mask row \(b) is not right-padded")
+            return real
+        }
+    }
+
+    public var mask: [Int32] {
+        (0..<count).flatMap { b in (0..<length).map { Int32($0 < lengths[b] ? 1 : 0) } }
+    }
+}
