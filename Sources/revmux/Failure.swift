@@ -8,6 +8,13 @@ func fail(_ error: ModelOpenError) -> ExitCode {
     return ExitCode(error.isIOFailure ? Sysexits.ioError : Sysexits.dataError)
 }
 
+/// Reports a file that failed to open (74 when the system failed, 65 for its contents).
+func fail<Problem>(_ error: OpenError<Problem>) -> ExitCode {
+    printError(error.description)
+    if case .io = error { return ExitCode(Sysexits.ioError) }
+    return ExitCode(Sysexits.dataError)
+}
+
 func printError(_ message: String) {
     var stderr = StandardError()
     print("revmux: error: \(message)", to: &stderr)

@@ -66,9 +66,7 @@ extension Inspect {
         do {
             bundle = try BundleFile(path: path)
         } catch {
-            printError(error.description)
-            if case .io = error { throw ExitCode(Sysexits.ioError) }
-            throw ExitCode(Sysexits.dataError)
+            throw fail(error)
         }
         if verify {
             do {

@@ -147,9 +147,7 @@ struct Tokenize: ParsableCommand {
             do {
                 return try Tokenizer(gguf: GGUFFile(path: path).layout)
             } catch let error as OpenError<GGUFProblem> {
-                printError(error.description)
-                if case .io = error { throw ExitCode(Sysexits.ioError) }
-                throw ExitCode(Sysexits.dataError)
+                throw fail(error)
             } catch {
                 printError("\(path): \(error)")
                 throw ExitCode(Sysexits.dataError)
@@ -167,9 +165,7 @@ struct Tokenize: ParsableCommand {
                 }
                 bytes = stored
             } catch let error as OpenError<BundleProblem> {
-                printError(error.description)
-                if case .io = error { throw ExitCode(Sysexits.ioError) }
-                throw ExitCode(Sysexits.dataError)
+                throw fail(error)
             } catch let error as BundleProblem {
                 printError("\(path): \(error)")
                 throw ExitCode(Sysexits.dataError)
