@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RevmuxBundle
 import RevmuxFormats
+import RevmuxJSON
 import RevmuxTensors
 import RevmuxTokenizers
 
@@ -108,13 +109,11 @@ struct Tokenize: ParsableCommand {
                 throw ExitCode(Sysexits.dataError)
             }
             if jsonl {
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                    let first = object["text"] as? String
-                else {
+                guard let (first, pair) = Self.textAndPair(rawLine) else {
                     printError("\(input ?? "-"): line \(number) is not a JSON object with a \"text\" string")
                     throw ExitCode(Sysexits.dataError)
                 }
-                emit(tokenizer.encode(first, pair: object["text_pair"] as? String, addSpecialTokens: !noSpecialTokens), tokenizer)
+                emit(tokenizer.encode(first, pair: pair, addSpecialTokens: !noSpecialTokens), tokenizer)
             } else {
                 emit(tokenizer.encode(line, addSpecialTokens: !noSpecialTokens), tokenizer)
             }
@@ -192,6 +191,16 @@ struct Tokenize: ParsableCommand {
 }
 
 extension Tokenize {
+    /// "text" and "text_pair" of a JSON line, read with RevmuxJSON: Foundation's parser drops
+    /// a U+FEFF that follows an escape such as \r.
+    static func textAndPair(_ line: [UInt8]) -> (text: String, pair: String?)? {
+        guard let document = try? line.withUnsafeBytes({ try JSONDocument(parsing: $0) }), document.root.isObject,
+              let text = document.root["text"]?.string
+        else { return nil }
+        guard let pair = document.root["text_pair"], !pair.isNull else { return (text, nil) }
+        return pair.string.map { (text, $0) }
+    }
+
     /// Whether `path` is a file that starts with GGUF's magic.
     static func isGGUF(_ path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }

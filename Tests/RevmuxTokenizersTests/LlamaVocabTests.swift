@@ -1,5 +1,6 @@
 import Foundation
 import RevmuxFormats
+import RevmuxJSON
 import RevmuxTokenizers
 import XCTest
 
@@ -48,6 +49,59 @@ final class LlamaVocabTests: XCTestCase {
             }
         }
         print("llama.cpp vocabularies:\n  " + report.joined(separator: "\n  "))
+    }
+
+    /// Adversarial text (controls, every kind of whitespace, combining marks, scripts,
+    /// emoji, scalars newer than llama.cpp's Unicode tables) and text around special tokens,
+    /// against llama.cpp itself: Tests/Fixtures/tokenizers/make_gguf_fixtures.py compiled its
+    /// tokenizer from the vendored sources. Encoding with and without special tokens, and
+    /// decoding, must match on every line of every vocabulary.
+    func testAdversarialTextAgainstLlamaCpp() throws {
+        let url = TokenizerTestAssets.repository.appendingPathComponent("Tests/Fixtures/tokenizers/gguf/llama_cpp.json")
+        // json-c keeps every scalar; Foundation's JSONSerialization drops U+FEFF inside strings.
+        let document = try Data(contentsOf: url).withUnsafeBytes { try JSONDocument(parsing: $0) }
+        let fixture = document.root
+        let plain = (fixture["plain_inputs"]?.array ?? []).map { $0.string ?? "" }
+        let special = (fixture["special_inputs"]?.array ?? []).map { $0.string ?? "" }
+        let vocabularies = fixture["vocabularies"]?.entries ?? []
+        XCTAssertEqual(vocabularies.count, 19)
+        let folder = try TokenizerTestAssets.llamaVocabularies
+        for (name, expected) in vocabularies {
+            var tokenizer = try Tokenizer(gguf: GGUFFile(path: folder.appendingPathComponent("ggml-vocab-\(name).gguf").path).layout)
+            tokenizer.splitSpecialTokens = true
+            let plainIDs = plain.map { tokenizer.encode($0, addSpecialTokens: false).ids }
+            compare(plainIDs.map(Self.line), plain, expected["plain_crc32"], expected["plain_sample"], "\(name) plain")
+            compare(plainIDs.map { tokenizer.decode($0) }, plain, expected["decoded_crc32"], nil, "\(name) decoded")
+            tokenizer.splitSpecialTokens = false
+            let specialIDs = special.map { tokenizer.encode($0).ids }
+            compare(specialIDs.map(Self.line), special, expected["special_crc32"], expected["special_sample"], "\(name) special")
+        }
+    }
+
+    private static func line(_ ids: [Int]) -> String {
+        ids.map(String.init).joined(separator: " ")
+    }
+
+    /// Checks each output's CRC-32; a mismatch names the input, with llama.cpp's ids when
+    /// the fixture has them.
+    private func compare(_ outputs: [String], _ inputs: [String], _ crcs: JSONValue?, _ samples: JSONValue?, _ what: String,
+                         file: StaticString = #filePath, line: UInt = #line) {
+        let expected = (crcs?.string ?? "").split(separator: " ").map { UInt32($0, radix: 16) }
+        let samples = (samples?.array ?? []).map { $0.string ?? "" }
+        XCTAssertEqual(expected.count, outputs.count, what, file: file, line: line)
+        var mismatches = 0
+        for (index, (output, crc)) in zip(outputs, expected).enumerated() {
+            var bytes = Array(output.utf8)
+            let actual = bytes.withUnsafeMutableBytes { crc32(UnsafeRawBufferPointer($0)) }
+            guard actual != crc else { continue }
+            mismatches += 1
+            if mismatches <= 3 {
+                let reference = index < samples.count ? ", llama.cpp: \(samples[index])" : ""
+                XCTFail("\(what): input \(index) \(inputs[index].debugDescription) gives \(output.debugDescription)\(reference)",
+                        file: file, line: line)
+            }
+        }
+        XCTAssertEqual(mismatches, 0, "\(what): inputs differing from llama.cpp", file: file, line: line)
     }
 
     static let required: Set<String> = ["bert-bge", "llama-spm", "llama-bpe", "gpt-2"]

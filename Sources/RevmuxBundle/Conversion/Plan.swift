@@ -93,7 +93,7 @@ struct Plan {
             "tied_embeddings": .bool(!tensors.contains { $0.name == "head.weight" }),
         ]
         tokenizerKind = .gguf
-        tokenizer = GGUFMetadataWriter.file(layout.metadata.filter { $0.key.hasPrefix("tokenizer.") || $0.key == "general.architecture" })
+        tokenizer = GGUFMetadataWriter.file(layout.metadata.filter { $0.key.hasPrefix("tokenizer.") || $0.key == "general.architecture" || $0.key == "general.name" })
         sources = [file.path]
     }
 

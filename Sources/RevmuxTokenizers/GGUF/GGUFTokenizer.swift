@@ -46,6 +46,6 @@ extension Tokenizer {
             postProcessor: LlamaSpecialTokens(
                 bos: vocabulary.bos, eos: vocabulary.eos, separator: vocabulary.separator, addBOS: vocabulary.addBOS,
                 addEOS: vocabulary.addEOS, addSeparator: vocabulary.addSeparator, bertStyle: vocabulary.kind == .wordPiece),
-            decoder: LlamaDecoder(vocabulary))
+            decoder: LlamaDecoder(vocabulary, model: model))
     }
 }

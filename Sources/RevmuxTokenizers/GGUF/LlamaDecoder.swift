@@ -5,14 +5,15 @@
 /// asks for it (clean_up_tokenization_spaces) llama.cpp's three passes remove the spaces
 /// before ? ! . , and before 's 'm 're 've, and around a lone apostrophe.
 struct LlamaDecoder: TokenDecoder {
-    private let vocabulary: VocabularyTable
+    /// Finds a token's id, to know its attributes.
+    private let model: any TokenModel
     private let attributes: [GGUFVocabulary.Attributes]
     private let byteLevel: Bool
     private let stripLeadingSpace: Bool
     private let cleanSpaces: Bool
 
-    init(_ vocabulary: GGUFVocabulary) {
-        self.vocabulary = VocabularyTable(vocabulary.tokens.enumerated().map { ($1, $0) })
+    init(_ vocabulary: GGUFVocabulary, model: any TokenModel) {
+        self.model = model
         attributes = vocabulary.attributes
         byteLevel = vocabulary.kind == .bytePair && !vocabulary.escapeWhitespaces
         stripLeadingSpace = vocabulary.addSpacePrefix
@@ -31,7 +32,7 @@ struct LlamaDecoder: TokenDecoder {
     }
 
     private func append(_ token: String, to text: inout [UInt8]) {
-        let attributes = vocabulary.id(of: token).map { self.attributes[$0] } ?? .control
+        let attributes = model.id(of: token).map { self.attributes[$0] } ?? .control
         if !attributes.isDisjoint(with: [.control, .unknown, .userDefined]) {
             text += token.utf8
         } else if attributes.contains(.normal) {

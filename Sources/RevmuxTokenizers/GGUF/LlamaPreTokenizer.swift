@@ -7,8 +7,8 @@
 /// Most patterns run on `RegexSplitter`'s matchers, which give what llama.cpp's own
 /// matchers and its `std::regex` fallback give, with two corrections for llama.cpp:
 /// - llama.cpp's Unicode tables are 15.1, `RegexSplitter`'s 16.0; a scalar assigned since
-///   is unassigned to llama.cpp, so for splitting it is replaced by a noncharacter of the
-///   same UTF-8 length, which both see as unassigned.
+///   is unassigned to llama.cpp, so `RegexSplitter` sees it replaced by a noncharacter of
+///   the same UTF-8 length, which both see as unassigned.
 /// - llama.cpp reads `\p{Lu}`, `\p{Ll}`, `\p{Lt}`, `\p{Lm}` and `\p{Lo}` all as `\p{L}`,
 ///   unlike Oniguruma: patterns naming them are not given to `RegexSplitter`.
 /// Runs of one character class that `RegexSplitter` does not know (DeepSeek's and Falcon's)
@@ -81,8 +81,10 @@ struct LlamaPreTokenizer: PreTokenizer {
                 var next: [Range<Int>] = []
                 next.reserveCapacity(ranges.count * 2)
                 view.withUnsafeBufferPointer { view in
+                    // LlamaClassPattern has llama.cpp's tables, and its ranges compare the scalars themselves.
+                    let source = if case .regex = stage { view } else { bytes }
                     for range in ranges {
-                        stage.forEachPiece(in: UnsafeBufferPointer(rebasing: view[range])) { start, end, _ in
+                        stage.forEachPiece(in: UnsafeBufferPointer(rebasing: source[range])) { start, end, _ in
                             next.append(range.lowerBound + start..<range.lowerBound + end)
                         }
                     }

@@ -102,15 +102,31 @@ enum LlamaUnicode {
         }
     }
 
-    /// `text` with every `scalar` replaced by `replacement`, scalar by scalar: String's own
+    /// `text` with every `scalar` replaced by `replacement`, compared as UTF-8 (String's own
     /// `replacing` compares characters, and a space followed by a combining mark is one
-    /// character that is no space.
+    /// character that is no space). UTF-8 is self-synchronizing, so a scalar's bytes only
+    /// match at a scalar.
     static func replacing(_ scalar: Unicode.Scalar, with replacement: Unicode.Scalar, in text: some StringProtocol) -> String {
-        var result = String.UnicodeScalarView()
-        for original in text.unicodeScalars {
-            result.append(original == scalar ? replacement : original)
+        let pattern = Array(String(scalar).utf8)
+        let substitute = Array(String(replacement).utf8)
+        var text = String(text)
+        return text.withUTF8 { bytes in
+            var output: [UInt8] = []
+            output.reserveCapacity(bytes.count + bytes.count / 2)
+            var index = 0
+            while index < bytes.count {
+                if bytes[index] == pattern[0], index + pattern.count <= bytes.count,
+                   pattern.indices.allSatisfy({ bytes[index + $0] == pattern[$0] })
+                {
+                    output += substitute
+                    index += pattern.count
+                } else {
+                    output.append(bytes[index])
+                    index += 1
+                }
+            }
+            return String(decoding: output, as: UTF8.self)
         }
-        return String(result)
     }
 
     /// The BERT "Chinese character" ranges as llama.cpp's WPM tokenizer spells them (with the

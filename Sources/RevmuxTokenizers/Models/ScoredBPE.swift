@@ -74,7 +74,7 @@ public struct ScoredBPE: TokenModel {
         var next: Int32
     }
 
-    private struct Bigram {
+    fileprivate struct Bigram {
         var score: Float
         var left: Int32
         var right: Int32
@@ -102,7 +102,7 @@ public struct ScoredBPE: TokenModel {
     }
 
     private func merge(_ symbols: inout [Symbol], _ bytes: UnsafeBufferPointer<UInt8>) {
-        var queue = BinaryHeap<Bigram> { $0.precedes($1) }
+        var queue = BigramHeap()
         func enqueue(_ left: Int32, _ right: Int32) {
             guard left >= 0, right >= 0 else { return }
             let start = Int(symbols[Int(left)].start)
@@ -131,29 +131,22 @@ public struct ScoredBPE: TokenModel {
     }
 }
 
-/// A binary heap whose top is the element that precedes all others.
-private struct BinaryHeap<Element> {
-    private var elements: [Element] = []
-    private let precedes: (Element, Element) -> Bool
+/// A binary heap of bigrams whose top precedes all others.
+private struct BigramHeap {
+    private var elements: [ScoredBPE.Bigram] = []
 
-    init(precedes: @escaping (Element, Element) -> Bool) {
-        self.precedes = precedes
-    }
-
-    var isEmpty: Bool { elements.isEmpty }
-
-    mutating func push(_ element: Element) {
+    mutating func push(_ element: ScoredBPE.Bigram) {
         elements.append(element)
         var child = elements.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
-            guard precedes(elements[child], elements[parent]) else { break }
+            guard elements[child].precedes(elements[parent]) else { break }
             elements.swapAt(child, parent)
             child = parent
         }
     }
 
-    mutating func pop() -> Element? {
+    mutating func pop() -> ScoredBPE.Bigram? {
         guard let top = elements.first else { return nil }
         let last = elements.removeLast()
         if !elements.isEmpty {
@@ -163,8 +156,8 @@ private struct BinaryHeap<Element> {
                 let left = 2 * parent + 1
                 guard left < elements.count else { break }
                 let right = left + 1
-                let child = right < elements.count && precedes(elements[right], elements[left]) ? right : left
-                guard precedes(elements[child], elements[parent]) else { break }
+                let child = right < elements.count && elements[right].precedes(elements[left]) ? right : left
+                guard elements[child].precedes(elements[parent]) else { break }
                 elements.swapAt(child, parent)
                 parent = child
             }
