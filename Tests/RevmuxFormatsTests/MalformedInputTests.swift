@@ -32,27 +32,21 @@ final class MalformedInputTests: XCTestCase {
     // MARK: - (a) The malformed corpus
 
     func testSafetensorsCorpusYieldsExpectedProblems() throws {
-        let cases = try Corpus.cases(kind: "safetensors")
-        XCTAssertGreaterThanOrEqual(cases.count, 80)
-        let peakBefore = Memory.peakResidentBytes()
-        for (name, expected) in cases {
-            let file = try MappedFile(path: Corpus.folder.appendingPathComponent("safetensors/\(name)").path)
-            let outcome = withExtendedLifetime(file) { Outcome.safetensors(file.bytes) }
-            XCTAssertEqual(outcome.name, expected, "\(name): \(outcome.message)")
-            XCTAssertFalse(outcome.message.isEmpty, "\(name): empty description")
-            XCTAssertEqual(outcome.inconsistent, [], "\(name): byte lengths disagree with type and shape")
-        }
-        // Files of a few KB claiming counts up to 2^64: nothing may be sized by a claim.
-        XCTAssertLessThan(Memory.peakResidentBytes() - peakBefore, 32 << 20, "peak memory grew while parsing the corpus")
+        try checkCorpus("safetensors", atLeast: 80, parse: Outcome.safetensors)
     }
 
     func testGGUFCorpusYieldsExpectedProblems() throws {
-        let cases = try Corpus.cases(kind: "gguf")
-        XCTAssertGreaterThanOrEqual(cases.count, 90)
+        try checkCorpus("gguf", atLeast: 90, parse: Outcome.gguf)
+    }
+
+    /// Every corpus file of `kind` yields its expected case, with a message and consistent sizes.
+    private func checkCorpus(_ kind: String, atLeast minimum: Int, parse: (UnsafeRawBufferPointer) -> Outcome) throws {
+        let cases = try Corpus.cases(kind: kind)
+        XCTAssertGreaterThanOrEqual(cases.count, minimum)
         let peakBefore = Memory.peakResidentBytes()
         for (name, expected) in cases {
-            let file = try MappedFile(path: Corpus.folder.appendingPathComponent("gguf/\(name)").path)
-            let outcome = withExtendedLifetime(file) { Outcome.gguf(file.bytes) }
+            let file = try MappedFile(path: Corpus.folder.appendingPathComponent("\(kind)/\(name)").path)
+            let outcome = withExtendedLifetime(file) { parse(file.bytes) }
             XCTAssertEqual(outcome.name, expected, "\(name): \(outcome.message)")
             XCTAssertFalse(outcome.message.isEmpty, "\(name): empty description")
             XCTAssertEqual(outcome.inconsistent, [], "\(name): byte lengths disagree with type and shape")
