@@ -60,6 +60,8 @@ let package = Package(
         .target(name: "RevmuxCompute", dependencies: ["COpenBLAS", "RevmuxTensors"], swiftSettings: fastMath),
         // Model runtimes over a bundle's canonical tensors (BERT encoders first).
         .target(name: "RevmuxModels", dependencies: ["RevmuxCompute", "RevmuxBundle"], swiftSettings: fastMath),
+        // RevMUX: the reversible multiplexer, task heads, and multiplexed classification.
+        .target(name: "RevmuxMux", dependencies: ["RevmuxModels", "RevmuxCompute", "RevmuxBundle"], swiftSettings: fastMath),
         // tokenizer.json and GGUF vocabularies: normalizers, pre-tokenizers, models,
         // post-processors and decoders, matching Hugging Face tokenizers and llama.cpp.
         .target(
@@ -102,5 +104,8 @@ let package = Package(
         .testTarget(name: "RevmuxCLITests", dependencies: ["revmux", "RevmuxTestSupport", "RevmuxTokenizers", "RevmuxFormats"]),
         .testTarget(name: "RevmuxTokenizersTests", dependencies: ["RevmuxTokenizers", "RevmuxFormats"]),
         .testTarget(name: "RevmuxModelsTests", dependencies: ["RevmuxModels", "RevmuxBundle", "RevmuxTestSupport"]),
+        .testTarget(
+            name: "RevmuxMuxTests",
+            dependencies: ["RevmuxMux", "RevmuxModels", "RevmuxCompute", "RevmuxBundle", "RevmuxTokenizers", "RevmuxTestSupport"]),
     ]
 )

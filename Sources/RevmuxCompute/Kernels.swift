@@ -46,10 +46,11 @@ public struct Compute: Sendable {
         }
     }
 
-    /// `y = x · Wᵀ + b` over whole matrices.
-    public func linear(_ x: Matrix, _ layer: Linear, into y: Matrix) {
-        precondition(x.cols == layer.inFeatures && y.cols == layer.outFeatures && y.rows >= x.rows)
-        linear(x.base, lda: x.cols, rows: x.rows, layer, into: y.base, ldc: y.cols)
+    /// `y = x · Wᵀ + b` over the first `rows` rows (all of x by default).
+    public func linear(_ x: Matrix, rows: Int? = nil, _ layer: Linear, into y: Matrix) {
+        let rows = rows ?? x.rows
+        precondition(x.cols == layer.inFeatures && y.cols == layer.outFeatures && rows <= x.rows && rows <= y.rows)
+        linear(x.base, lda: x.cols, rows: rows, layer, into: y.base, ldc: y.cols)
     }
 
     /// In place over `rows` rows of `x`: x = LayerNorm(x [+ residual]) · gamma + beta.

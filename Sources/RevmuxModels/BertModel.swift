@@ -84,7 +84,7 @@ final class BertWorkspace: @unchecked Sendable {
     init(_ config: BertConfig, count: Int, length: Int) {
         self.count = count
         self.length = length
-        let rows = count * length
+        let rows = max(1, count * length)
         hidden = Matrix(rows: rows, cols: config.hiddenSize)
         qkv = Matrix(rows: rows, cols: 3 * config.hiddenSize)
         context = Matrix(rows: rows, cols: config.hiddenSize)
@@ -103,7 +103,12 @@ public final class BertModel {
     let tokens: Matrix, positions: Matrix, tokenTypes: Matrix
     let embedNorm: (Matrix, Matrix)
     let layers: [BertLayer]
-    private var workspace: BertWorkspace?
+    /// The pooler (dense + tanh over the [CLS] state), when the checkpoint has one.
+    public let pooler: Linear?
+    /// One workspace per batch shape: a multiplexed run alternates between the prefill
+    /// shape (B sequences) and the mixed one (B/N), and neither should reallocate.
+    private var workspaces: [Shape: BertWorkspace] = [:]
+    private struct Shape: Hashable { let count: Int, length: Int }
 
     public convenience init(path: String, threads: Int = 1) throws {
         try self.init(bundle: BundleFile(path: path), threads: threads)
@@ -150,12 +155,16 @@ public final class BertModel {
                 ffnNorm: try norm(p + "ffn.norm")))
         }
         self.layers = layers
+        pooler = bundle.tensor(named: "pooler.weight") == nil ? nil : try linear("pooler", out: h, in: h)
     }
 
-    private func workspace(for batch: TokenBatch) -> BertWorkspace {
-        if let workspace, workspace.count == batch.count, workspace.length == batch.length { return workspace }
-        let fresh = BertWorkspace(config, count: batch.count, length: batch.length)
-        workspace = fresh
+    private func workspace(count: Int, length: Int) -> BertWorkspace {
+        let shape = Shape(count: count, length: length)
+        if let space = workspaces[shape] { return space }
+        // Shapes vary from batch to batch: keep a few, not every one ever seen.
+        if workspaces.count >= 4 { workspaces.removeAll() }
+        let fresh = BertWorkspace(config, count: count, length: length)
+        workspaces[shape] = fresh
         return fresh
     }
 
@@ -170,7 +179,7 @@ public final class BertModel {
         for type in batch.typeIds where type < 0 || Int(type) >= config.typeVocabularySize {
             throw .config("token type id \(type) is out of range")
         }
-        let space = workspace(for: batch)
+        let space = workspace(count: batch.count, length: batch.length)
         let hidden = space.hidden, h = config.hiddenSize
         batch.ids.withUnsafeBufferPointer { ids in
             batch.typeIds.withUnsafeBufferPointer { types in
@@ -189,30 +198,32 @@ public final class BertModel {
         return hidden
     }
 
-    /// Runs encoder layers `range` in place on `hidden` (from `embed` of the same batch).
-    /// Padded positions are masked out as keys; their own rows are left as zeros of attention.
-    public func runLayers(_ range: Range<Int>, _ hidden: Matrix, _ batch: TokenBatch) {
+    /// Runs encoder layers `range` in place on the first `shape.rows` rows of `hidden`
+    /// (from `embed`, or a multiplexed sequence). Padded positions are masked out as keys;
+    /// their own rows get zero attention context (nothing reads them).
+    public func runLayers(_ range: Range<Int>, _ hidden: Matrix, _ shape: PaddedShape) {
         precondition(range.lowerBound >= 0 && range.upperBound <= layers.count)
-        let space = workspace(for: batch)
-        precondition(hidden === space.hidden, "hidden must come from embed() of this batch shape")
-        let rows = batch.count * batch.length
+        precondition(hidden.cols == config.hiddenSize && hidden.rows >= shape.rows)
+        let space = workspace(count: shape.count, length: shape.length)
+        precondition(hidden !== space.qkv && hidden !== space.context && hidden !== space.projected)
+        let rows = shape.rows
         for n in range {
             let layer = layers[n]
-            compute.linear(hidden, layer.qkv, into: space.qkv)
-            attention(space, batch)
-            compute.linear(space.context, layer.output, into: space.projected)
+            compute.linear(hidden, rows: rows, layer.qkv, into: space.qkv)
+            attention(space, shape)
+            compute.linear(space.context, rows: rows, layer.output, into: space.projected)
             compute.layerNorm(hidden, rows: rows, adding: space.projected, gamma: layer.attnNorm.0, beta: layer.attnNorm.1,
                               eps: config.layerNormEps)
-            compute.linear(hidden, layer.up, into: space.intermediate)
-            compute.gelu(space.intermediate)
-            compute.linear(space.intermediate, layer.down, into: space.projected)
+            compute.linear(hidden, rows: rows, layer.up, into: space.intermediate)
+            compute.gelu(space.intermediate, rows: rows)
+            compute.linear(space.intermediate, rows: rows, layer.down, into: space.projected)
             compute.layerNorm(hidden, rows: rows, adding: space.projected, gamma: layer.ffnNorm.0, beta: layer.ffnNorm.1,
                               eps: config.layerNormEps)
         }
     }
 
     /// Scaled dot-product attention of every (sequence, head) over its real tokens only.
-    private func attention(_ space: BertWorkspace, _ batch: TokenBatch) {
+    private func attention(_ space: BertWorkspace, _ batch: PaddedShape) {
         let h = config.hiddenSize, heads = config.heads, d = config.headSize, length = batch.length
         let ld = 3 * h
         let scale = 1 / Float(d).squareRoot()
@@ -265,7 +276,7 @@ public final class BertModel {
     public func sentenceEmbeddings(_ batch: TokenBatch) throws(ModelError) -> [[Float]] {
         guard batch.count > 0, batch.length > 0 else { return Array(repeating: [Float](repeating: 0, count: config.hiddenSize), count: batch.count) }
         let hidden = try embed(batch)
-        runLayers(0..<layers.count, hidden, batch)
+        runLayers(0..<layers.count, hidden, batch.shape)
         return pool(hidden, batch)
     }
 

