@@ -61,7 +61,7 @@ let package = Package(
         // Model runtimes over a bundle's canonical tensors (BERT encoders first).
         .target(name: "RevmuxModels", dependencies: ["RevmuxCompute", "RevmuxBundle"], swiftSettings: fastMath),
         // RevMUX: the reversible multiplexer, task heads, and multiplexed classification.
-        .target(name: "RevmuxMux", dependencies: ["RevmuxModels", "RevmuxCompute", "RevmuxBundle"], swiftSettings: fastMath),
+        .target(name: "RevmuxMux", dependencies: ["RevmuxModels", "RevmuxCompute", "RevmuxBundle", "RevmuxTokenizers"], swiftSettings: fastMath),
         // tokenizer.json and GGUF vocabularies: normalizers, pre-tokenizers, models,
         // post-processors and decoders, matching Hugging Face tokenizers and llama.cpp.
         .target(
@@ -75,6 +75,7 @@ let package = Package(
                 "RevmuxFormats",
                 "RevmuxBundle",
                 "RevmuxTokenizers",
+                "RevmuxMux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),

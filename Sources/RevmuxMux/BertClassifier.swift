@@ -1,12 +1,14 @@
 import RevmuxBundle
 import RevmuxCompute
 import RevmuxModels
+import RevmuxTokenizers
 
 /// A BERT task: the frozen encoder, its head, and the RevMUX adapters that let N queries
 /// share layers [cf, L) (../shared/revmux-method.md, inference dataflow).
-public final class BertClassifier {
+public final class BertClassifier: TaskClassifier {
     public let model: BertModel
     public let task: RevmuxSection
+    public let tokenizer: Tokenizer
     let head: ClassifierHead
     let adapters: MuxAdapters
     let chain: CouplingChain
@@ -21,6 +23,16 @@ public final class BertClassifier {
             throw .model(error)
         }
         self.task = task
+        do {
+            var tokenizer = try Tokenizer(bundle: bundle)
+            // Padding is the batch's business; inputs longer than the positions are cut.
+            tokenizer.padding = nil
+            let limit = model.config.maxPositions
+            if (tokenizer.truncation?.maxLength ?? .max) > limit { tokenizer.truncation = Truncation(maxLength: limit) }
+            self.tokenizer = tokenizer
+        } catch {
+            throw .tokenizer(error)
+        }
         let d = model.config.hiddenSize
         let tensors = TaskTensors(bundle: bundle)
         head = ClassifierHead(pooler: model.pooler,
@@ -29,9 +41,14 @@ public final class BertClassifier {
         chain = CouplingChain(adapters: adapters.couplings, compute: model.compute)
     }
 
-    public var labels: [String] { task.labels }
-    public var muxWidth: Int { task.muxWidth }
-    public var prefillLayers: Int { task.prefillLayers }
+    public var layerCount: Int { model.layerCount }
+
+    public func classify(_ queries: [TextQuery], multiplexed: Bool) throws(MuxError) -> [[Float]] {
+        let encodings = tokenizer.encodeBatch(queries.map { ($0.text, $0.pair) })
+        let batch = TokenBatch(padding: encodings.map { $0.ids.map(Int32.init) },
+                               typeIds: encodings.map { $0.typeIds.map(Int32.init) })
+        return try logits(batch, multiplexed: multiplexed)
+    }
 
     /// Head logits [count][labels], one row per query of `batch`: through the multiplexer
     /// (groups of N consecutive queries) or, with `multiplexed: false`, each query alone

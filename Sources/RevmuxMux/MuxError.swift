@@ -5,6 +5,7 @@ public enum MuxError: Error, CustomStringConvertible, Sendable {
     case noTask
     case unsupportedFamily(String)
     case model(ModelError)
+    case tokenizer(BundleTokenizerError)
 
     public var description: String {
         switch self {
@@ -12,6 +13,7 @@ public enum MuxError: Error, CustomStringConvertible, Sendable {
             "the bundle has no task: convert it with --labels and --adapters FILE (or --init-adapters SEED for testing)"
         case .unsupportedFamily(let family): "multiplexed classification of \(family) models is not supported yet"
         case .model(let error): error.description
+        case .tokenizer(let error): error.description
         }
     }
 }

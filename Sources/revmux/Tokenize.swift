@@ -3,6 +3,7 @@ import Foundation
 import RevmuxBundle
 import RevmuxFormats
 import RevmuxJSON
+import RevmuxMux
 import RevmuxTensors
 import RevmuxTokenizers
 
@@ -152,24 +153,14 @@ struct Tokenize: ParsableCommand {
                 throw ExitCode(Sysexits.dataError)
             }
         } else if Inspect.isBundle(path) {
+            let bundle: BundleFile
             do {
-                let bundle = try BundleFile(path: path)
-                guard let record = bundle.manifest.tokenizer, let stored = try bundle.tokenizerBytes() else {
-                    printError("\(path): the bundle holds no tokenizer")
-                    throw ExitCode(Sysexits.dataError)
-                }
-                if record.kind == .gguf {
-                    // A GGUF file of the source's tokenizer metadata.
-                    return try stored.withUnsafeBytes { (raw) throws in try Tokenizer(gguf: GGUFLayout(parsing: raw)) }
-                }
-                bytes = stored
-            } catch let error as OpenError<BundleProblem> {
+                bundle = try BundleFile(path: path)
+            } catch {
                 throw fail(error)
-            } catch let error as BundleProblem {
-                printError("\(path): \(error)")
-                throw ExitCode(Sysexits.dataError)
-            } catch let error as ExitCode {
-                throw error
+            }
+            do {
+                return try Tokenizer(bundle: bundle)
             } catch {
                 printError("\(path): \(error)")
                 throw ExitCode(Sysexits.dataError)

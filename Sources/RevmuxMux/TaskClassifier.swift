@@ -1,0 +1,36 @@
+import RevmuxBundle
+import RevmuxTokenizers
+
+/// One query: a text, or a pair of texts for tasks such as entailment.
+public struct TextQuery: Sendable, Equatable {
+    public var text: String
+    public var pair: String?
+
+    public init(_ text: String, pair: String? = nil) {
+        self.text = text
+        self.pair = pair
+    }
+}
+
+/// A bundle's task ready to classify: tokenizer, frozen backbone, head and adapters.
+public protocol TaskClassifier: AnyObject {
+    var task: RevmuxSection { get }
+    var layerCount: Int { get }
+    /// Logits [queries][labels]: multiplexed in groups of N consecutive queries, or each
+    /// query alone through the whole backbone (the teacher) when `multiplexed` is false.
+    func classify(_ queries: [TextQuery], multiplexed: Bool) throws(MuxError) -> [[Float]]
+}
+
+extension TaskClassifier {
+    public var labels: [String] { task.labels }
+    public var muxWidth: Int { task.muxWidth }
+    public var prefillLayers: Int { task.prefillLayers }
+}
+
+/// Opens the classifier for a bundle's family.
+public func openClassifier(_ bundle: BundleFile, threads: Int) throws(MuxError) -> any TaskClassifier {
+    switch bundle.manifest.family {
+    case .bert: try BertClassifier(bundle: bundle, threads: threads)
+    case .t5, .llama: throw .unsupportedFamily(bundle.manifest.family.rawValue)
+    }
+}
