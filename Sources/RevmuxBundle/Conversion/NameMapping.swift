@@ -81,4 +81,44 @@ public struct NameMapping: Sendable {
         ("model.norm.weight", "final.norm.weight"),
         ("lm_head.weight", "head.weight"),
     ], ignored: [])
+
+    /// T5 (T5ForConditionalGeneration): the relative position bias lives in block 0 of each
+    /// stack and serves every layer of it. Gated FFNs (v1.1) have wi_0, activated, and wi_1,
+    /// linear: LLaMA's gate and up.
+    public static let t5 = NameMapping(rules: [
+        ("shared.weight", "embed.tokens"),
+        ("encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight", "encoder.position_bias"),
+        ("encoder.block.{N}.layer.0.SelfAttention.q.weight", "encoder.layers.{N}.attn.q.weight"),
+        ("encoder.block.{N}.layer.0.SelfAttention.k.weight", "encoder.layers.{N}.attn.k.weight"),
+        ("encoder.block.{N}.layer.0.SelfAttention.v.weight", "encoder.layers.{N}.attn.v.weight"),
+        ("encoder.block.{N}.layer.0.SelfAttention.o.weight", "encoder.layers.{N}.attn.o.weight"),
+        ("encoder.block.{N}.layer.0.layer_norm.weight", "encoder.layers.{N}.attn.norm.weight"),
+        ("encoder.block.{N}.layer.1.DenseReluDense.wi.weight", "encoder.layers.{N}.ffn.up.weight"),
+        ("encoder.block.{N}.layer.1.DenseReluDense.wi_0.weight", "encoder.layers.{N}.ffn.gate.weight"),
+        ("encoder.block.{N}.layer.1.DenseReluDense.wi_1.weight", "encoder.layers.{N}.ffn.up.weight"),
+        ("encoder.block.{N}.layer.1.DenseReluDense.wo.weight", "encoder.layers.{N}.ffn.down.weight"),
+        ("encoder.block.{N}.layer.1.layer_norm.weight", "encoder.layers.{N}.ffn.norm.weight"),
+        ("encoder.final_layer_norm.weight", "encoder.final.norm.weight"),
+        ("decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight", "decoder.position_bias"),
+        ("decoder.block.{N}.layer.0.SelfAttention.q.weight", "decoder.layers.{N}.attn.q.weight"),
+        ("decoder.block.{N}.layer.0.SelfAttention.k.weight", "decoder.layers.{N}.attn.k.weight"),
+        ("decoder.block.{N}.layer.0.SelfAttention.v.weight", "decoder.layers.{N}.attn.v.weight"),
+        ("decoder.block.{N}.layer.0.SelfAttention.o.weight", "decoder.layers.{N}.attn.o.weight"),
+        ("decoder.block.{N}.layer.0.layer_norm.weight", "decoder.layers.{N}.attn.norm.weight"),
+        ("decoder.block.{N}.layer.1.EncDecAttention.q.weight", "decoder.layers.{N}.cross.q.weight"),
+        ("decoder.block.{N}.layer.1.EncDecAttention.k.weight", "decoder.layers.{N}.cross.k.weight"),
+        ("decoder.block.{N}.layer.1.EncDecAttention.v.weight", "decoder.layers.{N}.cross.v.weight"),
+        ("decoder.block.{N}.layer.1.EncDecAttention.o.weight", "decoder.layers.{N}.cross.o.weight"),
+        ("decoder.block.{N}.layer.1.layer_norm.weight", "decoder.layers.{N}.cross.norm.weight"),
+        ("decoder.block.{N}.layer.2.DenseReluDense.wi.weight", "decoder.layers.{N}.ffn.up.weight"),
+        ("decoder.block.{N}.layer.2.DenseReluDense.wi_0.weight", "decoder.layers.{N}.ffn.gate.weight"),
+        ("decoder.block.{N}.layer.2.DenseReluDense.wi_1.weight", "decoder.layers.{N}.ffn.up.weight"),
+        ("decoder.block.{N}.layer.2.DenseReluDense.wo.weight", "decoder.layers.{N}.ffn.down.weight"),
+        ("decoder.block.{N}.layer.2.layer_norm.weight", "decoder.layers.{N}.ffn.norm.weight"),
+        ("decoder.final_layer_norm.weight", "decoder.final.norm.weight"),
+        ("lm_head.weight", "head.weight"),
+    ], ignored: [
+        // Older checkpoints save the shared embedding again under each stack's name.
+        "encoder.embed_tokens.weight", "decoder.embed_tokens.weight",
+    ])
 }

@@ -53,6 +53,10 @@ struct Plan {
             tensors = try Self.map(views, NameMapping.llamaHF)
             values["tied_embeddings"] = .bool(!tensors.contains { $0.name == "head.weight" })
             self.config = values
+        case "t5":
+            family = .t5
+            self.config = try Self.t5Config(config)
+            tensors = try Self.map(views, NameMapping.t5)
         default:
             throw .unsupportedArchitecture(config.modelType ?? config.architectures.first ?? "unknown")
         }
@@ -150,6 +154,42 @@ struct Plan {
             "context_length": try int(config.maxPositions, "max_position_embeddings"),
             "rope_theta": .double(config.json["rope_theta"]?.double ?? 10000),
             "rms_norm_eps": .double(config.json["rms_norm_eps"]?.double ?? 1e-6),
+        ]
+    }
+
+    /// T5 and T5 v1.1 / Flan-T5. `layers` counts the encoder's layers, the stack that RevMUX
+    /// multiplexes; the decoder's are `decoder_layers`.
+    private static func t5Config(_ config: HFConfig) throws(ConvertError) -> [String: ConfigValue] {
+        func int(_ value: Int?, _ key: String) throws(ConvertError) -> ConfigValue {
+            guard let value else { throw .missingConfig(key) }
+            return .int(value)
+        }
+        let json = config.json
+        let layers = try int(config.layerCount, "num_layers")
+        // "relu", "gelu", "gated-gelu", "gated-silu", ...: an optional "gated-" and the activation.
+        // transformers runs "gated-gelu" with gelu_new (tanh) for compatibility with v1.1.
+        let projection = json["feed_forward_proj"]?.string ?? "relu"
+        let gated = projection.hasPrefix("gated-")
+        let activation = projection == "gated-gelu" ? "gelu_new" : String(projection.dropFirst(gated ? 6 : 0))
+        return [
+            "hidden_size": try int(config.hiddenSize, "d_model"),
+            "head_size": try int(json["d_kv"]?.int, "d_kv"),
+            "heads": try int(config.attentionHeads, "num_heads"),
+            "intermediate_size": try int(config.intermediateSize, "d_ff"),
+            "layers": layers,
+            "decoder_layers": config.decoderLayerCount.map(ConfigValue.int) ?? layers,
+            "vocab_size": try int(config.vocabularySize, "vocab_size"),
+            "relative_buckets": .int(json["relative_attention_num_buckets"]?.int ?? 32),
+            "relative_max_distance": .int(json["relative_attention_max_distance"]?.int ?? 128),
+            "activation": .string(activation),
+            "gated": .bool(gated),
+            // Original T5 omits the key and ties; v1.1 and Flan-T5 say false. Tied models scale
+            // the decoder output by d_model^-0.5 before the head.
+            "tied_embeddings": .bool(json["tie_word_embeddings"]?.bool ?? true),
+            "layer_norm_eps": .double(json["layer_norm_epsilon"]?.double ?? 1e-6),
+            "decoder_start_token_id": .int(json["decoder_start_token_id"]?.int ?? json["pad_token_id"]?.int ?? 0),
+            "pad_token_id": .int(json["pad_token_id"]?.int ?? 0),
+            "eos_token_id": .int(json["eos_token_id"]?.int ?? 1),
         ]
     }
 }
