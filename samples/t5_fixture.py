@@ -19,7 +19,15 @@ d_model^-0.5 so logits stay O(1) like the tied head's.
 
 samples/fetch_assets.py runs generate() for the `t5-fixture-relu` and `t5-fixture-gated`
 assets and checks the sha256 of model.safetensors. Needs numpy and safetensors.
+
+generate_gguf() writes the gated variant as llama.cpp's convert_hf_to_gguf.py (T5Model,
+--outtype f32) writes it, from the same weights and the committed tokenizer, without torch or
+sentencepiece: the same metadata in the same order, the same tensor names (enc.blk.N.attn_q,
+dec.blk.N.cross_attn_k, token_embd, output, ...) in the same order. The file is byte-identical
+to the converter's output on the `t5-fixture-gated` folder (checked by hand with llama.cpp as
+vendored in llama-cpp-python 0.3.36, gguf 0.19.0), so the tests read a real T5 GGUF. Needs gguf.
 """
+import base64
 import json
 import os
 import shutil
@@ -122,6 +130,125 @@ def generate(variant, folder):
     shutil.copyfile(TOKENIZER, os.path.join(folder, "tokenizer.json"))
 
 
+# Hugging Face names to llama.cpp's (gguf-py TensorNameMap for MODEL_ARCH.T5).
+GGUF_NAMES = [
+    ("shared.weight", "token_embd.weight"),
+    ("lm_head.weight", "output.weight"),
+    ("encoder.final_layer_norm.weight", "enc.output_norm.weight"),
+    ("decoder.final_layer_norm.weight", "dec.output_norm.weight"),
+    ("encoder.block.{n}.layer.0.SelfAttention.q.weight", "enc.blk.{n}.attn_q.weight"),
+    ("encoder.block.{n}.layer.0.SelfAttention.k.weight", "enc.blk.{n}.attn_k.weight"),
+    ("encoder.block.{n}.layer.0.SelfAttention.v.weight", "enc.blk.{n}.attn_v.weight"),
+    ("encoder.block.{n}.layer.0.SelfAttention.o.weight", "enc.blk.{n}.attn_o.weight"),
+    ("encoder.block.{n}.layer.0.SelfAttention.relative_attention_bias.weight", "enc.blk.{n}.attn_rel_b.weight"),
+    ("encoder.block.{n}.layer.0.layer_norm.weight", "enc.blk.{n}.attn_norm.weight"),
+    ("encoder.block.{n}.layer.1.DenseReluDense.wi.weight", "enc.blk.{n}.ffn_up.weight"),
+    ("encoder.block.{n}.layer.1.DenseReluDense.wi_0.weight", "enc.blk.{n}.ffn_gate.weight"),
+    ("encoder.block.{n}.layer.1.DenseReluDense.wi_1.weight", "enc.blk.{n}.ffn_up.weight"),
+    ("encoder.block.{n}.layer.1.DenseReluDense.wo.weight", "enc.blk.{n}.ffn_down.weight"),
+    ("encoder.block.{n}.layer.1.layer_norm.weight", "enc.blk.{n}.ffn_norm.weight"),
+    ("decoder.block.{n}.layer.0.SelfAttention.q.weight", "dec.blk.{n}.attn_q.weight"),
+    ("decoder.block.{n}.layer.0.SelfAttention.k.weight", "dec.blk.{n}.attn_k.weight"),
+    ("decoder.block.{n}.layer.0.SelfAttention.v.weight", "dec.blk.{n}.attn_v.weight"),
+    ("decoder.block.{n}.layer.0.SelfAttention.o.weight", "dec.blk.{n}.attn_o.weight"),
+    ("decoder.block.{n}.layer.0.SelfAttention.relative_attention_bias.weight", "dec.blk.{n}.attn_rel_b.weight"),
+    ("decoder.block.{n}.layer.0.layer_norm.weight", "dec.blk.{n}.attn_norm.weight"),
+    ("decoder.block.{n}.layer.1.EncDecAttention.q.weight", "dec.blk.{n}.cross_attn_q.weight"),
+    ("decoder.block.{n}.layer.1.EncDecAttention.k.weight", "dec.blk.{n}.cross_attn_k.weight"),
+    ("decoder.block.{n}.layer.1.EncDecAttention.v.weight", "dec.blk.{n}.cross_attn_v.weight"),
+    ("decoder.block.{n}.layer.1.EncDecAttention.o.weight", "dec.blk.{n}.cross_attn_o.weight"),
+    ("decoder.block.{n}.layer.1.layer_norm.weight", "dec.blk.{n}.cross_attn_norm.weight"),
+    ("decoder.block.{n}.layer.2.DenseReluDense.wi.weight", "dec.blk.{n}.ffn_up.weight"),
+    ("decoder.block.{n}.layer.2.DenseReluDense.wi_0.weight", "dec.blk.{n}.ffn_gate.weight"),
+    ("decoder.block.{n}.layer.2.DenseReluDense.wi_1.weight", "dec.blk.{n}.ffn_up.weight"),
+    ("decoder.block.{n}.layer.2.DenseReluDense.wo.weight", "dec.blk.{n}.ffn_down.weight"),
+    ("decoder.block.{n}.layer.2.layer_norm.weight", "dec.blk.{n}.ffn_norm.weight"),
+]
+
+
+def gguf_name(name):
+    for source, target in GGUF_NAMES:
+        prefix, _, suffix = source.partition("{n}")
+        if not suffix and name == source:
+            return target
+        if suffix and name.startswith(prefix) and name.endswith(suffix) and name[len(prefix):-len(suffix)].isdigit():
+            return target.replace("{n}", name[len(prefix):-len(suffix)])
+    raise KeyError(name)
+
+
+def gguf_vocabulary():
+    """What llama.cpp's T5Model.set_vocab reads from spiece.model, from the tokenizer.json made
+    from it: pieces and f32 scores, types (1 normal, 2 unknown, 3 control, 5 unused), and
+    vocab_size - pieces padding entries "[PADi]" (unused, score -10000)."""
+    with open(TOKENIZER, encoding="utf-8") as f:
+        tokenizer = json.load(f)
+    model = tokenizer["model"]
+    special = {t["id"] for t in tokenizer["added_tokens"] if t["special"]}
+    tokens = [f"[PAD{i}]".encode() for i in range(VOCAB)]
+    scores = [-10000.0] * VOCAB
+    types = [5] * VOCAB
+    for i, (piece, score) in enumerate(model["vocab"]):
+        if "<extra_id_" in piece:  # added on top of the SentencePiece model, not in it
+            continue
+        tokens[i] = piece.encode()
+        scores[i] = float(np.float32(score))
+        types[i] = 2 if i == model["unk_id"] else 3 if i in special else 1
+    charsmap = base64.b64decode(tokenizer["normalizer"]["precompiled_charsmap"])
+    return tokens, scores, types, charsmap
+
+
+def generate_gguf(variant, path):
+    """Writes `variant` as llama.cpp's converter does on a folder named t5-fixture-VARIANT-1
+    (it takes general.name, version and basename from the folder's name)."""
+    import gguf
+
+    hparams = config(variant)
+    tensors = weights(variant)
+    writer = gguf.GGUFWriter(path, "t5")
+    for hf_name in sorted(tensors):  # safetensors' key order, which the converter follows
+        writer.add_tensor(gguf_name(hf_name), tensors[hf_name])
+    writer.add_type(gguf.GGUFType.MODEL)
+    writer.add_name(f"T5 Fixture {variant.title()} 1")
+    writer.add_version("1")
+    writer.add_basename(f"t5-fixture-{variant}")
+    total, shared, expert, experts = writer.get_total_parameter_count()
+    writer.add_size_label(gguf.size_label(total, shared, expert, experts))
+    writer.add_context_length(512)  # no n_positions in config.json: the converter's default
+    writer.add_embedding_length(hparams["d_model"])
+    writer.add_feed_forward_length(hparams["d_ff"])
+    writer.add_block_count(hparams["num_layers"])
+    writer.add_decoder_block_count(hparams["num_decoder_layers"])
+    writer.add_head_count(hparams["num_heads"])
+    writer.add_key_length(hparams["d_kv"])
+    writer.add_value_length(hparams["d_kv"])
+    writer.add_layer_norm_eps(hparams["layer_norm_epsilon"])
+    writer.add_relative_attn_buckets_count(hparams["relative_attention_num_buckets"])
+    writer.add_layer_norm_rms_eps(hparams["layer_norm_epsilon"])
+    writer.add_decoder_start_token_id(hparams["decoder_start_token_id"])
+    writer.add_file_type(gguf.LlamaFileType.ALL_F32)
+    writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
+    tokens, scores, types, charsmap = gguf_vocabulary()
+    writer.add_tokenizer_model("t5")
+    writer.add_tokenizer_pre("default")
+    writer.add_token_list(tokens)
+    writer.add_token_scores(scores)
+    writer.add_token_types(types)
+    writer.add_add_space_prefix(True)
+    writer.add_remove_extra_whitespaces(True)
+    writer.add_precompiled_charsmap(charsmap)
+    writer.add_eos_token_id(hparams["eos_token_id"])
+    writer.add_pad_token_id(hparams["pad_token_id"])
+    writer.add_add_eos_token(True)
+    writer.add_add_sep_token(False)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
 if __name__ == "__main__":
     import sys
-    generate(sys.argv[1], sys.argv[2])
+    if sys.argv[1] == "gguf":
+        generate_gguf(sys.argv[2], sys.argv[3])
+    else:
+        generate(sys.argv[1], sys.argv[2])
