@@ -32,8 +32,8 @@ public struct T5Config: Sendable, Equatable {
     public var relativeMaxDistance: Int
     public var activation: T5Activation
     public var gated: Bool
-    /// Original T5: the head is the shared embedding and the decoder output is scaled by
-    /// hidden_size^-0.5 before it.
+    /// Original T5's convention: the decoder output is scaled by hidden_size^-0.5 before the
+    /// head (the shared embedding, when the bundle has no head.weight).
     public var tiedEmbeddings: Bool
     public var layerNormEps: Float
     public var decoderStartTokenId: Int32

@@ -85,13 +85,9 @@ public final class T5Model {
         }
 
         tokens = try load("embed.tokens", [config.vocabularySize, d])
-        if bundle.tensor(named: "head.weight") != nil {
-            head = try load("head.weight", [config.vocabularySize, d])
-        } else if config.tiedEmbeddings {
-            head = tokens
-        } else {
-            throw .missingTensor("head.weight")
-        }
+        // Without head.weight the head is the embedding, scaled or not as tied_embeddings says
+        // (llama.cpp's T5 GGUFs: never scaled).
+        head = bundle.tensor(named: "head.weight") != nil ? try load("head.weight", [config.vocabularySize, d]) : tokens
         let bias = [config.relativeBuckets, config.heads]
         encoderBias = try load("encoder.position_bias", bias)
         decoderBias = try load("decoder.position_bias", bias)

@@ -97,4 +97,32 @@ final class T5BundleTests: XCTestCase {
         XCTAssertEqual(bundle.manifest.revmux?.muxWidth, 2)
         XCTAssertNil(bundle.tensor(named: "head.classifier.weight"))
     }
+
+    /// The GGUF llama.cpp's converter makes of the gated fixture gives the same bundle tensors,
+    /// byte for byte, and the same config as the Hugging Face folder.
+    func testLlamaCppGGUFMatchesTheFolder() throws {
+        let (_, folderBundle) = try convertF32("gated")
+        let path = try SampleAssets.file("t5-fixture-gated-gguf", "model.gguf")
+        let output = scratch.appendingPathComponent("gguf.revmux").path
+        try Converter.convert(path, to: output, dtype: .keep, overwrite: false)
+        let bundle = try BundleFile(path: output)
+        try bundle.verify()
+        XCTAssertEqual(bundle.manifest.family, .t5)
+        // GGUF keeps the epsilon as f32: equal once both are f32.
+        var config = bundle.manifest.config, folderConfig = folderBundle.manifest.config
+        guard case .double(let eps)? = config.removeValue(forKey: "layer_norm_eps"),
+              case .double(let folderEps)? = folderConfig.removeValue(forKey: "layer_norm_eps") else {
+            return XCTFail("layer_norm_eps missing")
+        }
+        XCTAssertEqual(Float(eps), Float(folderEps))
+        XCTAssertEqual(config, folderConfig)
+        XCTAssertEqual(Set(bundle.manifest.tensors.map(\.name)), Set(folderBundle.manifest.tensors.map(\.name)))
+        for tensor in folderBundle.manifest.tensors {
+            let ours = try XCTUnwrap(bundle.tensor(named: tensor.name), tensor.name)
+            let expected = try XCTUnwrap(folderBundle.tensor(named: tensor.name))
+            XCTAssertEqual(ours.shape, expected.shape, tensor.name)
+            XCTAssertEqual(crc32(ours.data), crc32(expected.data), tensor.name)
+        }
+        XCTAssertEqual(bundle.manifest.tokenizer?.kind, .gguf)
+    }
 }

@@ -42,7 +42,8 @@ final class T5ParityTests: XCTestCase {
     /// The fixture converted to a temporary f32 bundle once per test run.
     func model(_ variant: String) throws -> T5Model {
         if let model = Self.models[variant] { return model }
-        let folder = try SampleAssets.folder("t5-fixture-\(variant)")
+        let folder = variant == "gated-gguf"
+            ? try SampleAssets.file("t5-fixture-gated-gguf", "model.gguf") : try SampleAssets.folder("t5-fixture-\(variant)")
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("revmux-t5-\(variant)-\(getpid()).revmux").path
         defer { try? FileManager.default.removeItem(atPath: output) }
         try Converter.convert(folder, to: output, dtype: .f32, overwrite: true)
@@ -87,10 +88,13 @@ final class T5ParityTests: XCTestCase {
 
     func testGatedGeluUntiedMatchesTransformers() throws { try checkParity("gated") }
 
+    /// The same weights through llama.cpp's GGUF: the same outputs.
+    func testLlamaCppGGUFMatchesTransformers() throws { try checkParity("gated-gguf", reference: "gated") }
+
     /// Encoder states and decoder logits of all 16 sentences, in padded batches of 4.
-    private func checkParity(_ variant: String) throws {
+    private func checkParity(_ variant: String, reference name: String? = nil) throws {
         let model = try model(variant), reference = try reference()
-        let expected = try XCTUnwrap(reference.variants[variant])
+        let expected = try XCTUnwrap(reference.variants[name ?? variant])
         var maxEncoder: Float = 0, maxLogits: Float = 0, argmaxMisses = 0
         for start in stride(from: 0, to: reference.ids.count, by: 4) {
             let range = start..<min(start + 4, reference.ids.count)

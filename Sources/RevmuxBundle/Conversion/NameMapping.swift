@@ -121,4 +121,37 @@ public struct NameMapping: Sendable {
         // Older checkpoints save the shared embedding again under each stack's name.
         "encoder.embed_tokens.weight", "decoder.embed_tokens.weight",
     ])
+
+    /// T5 in GGUF, named as llama.cpp's converter names it.
+    public static let t5GGUF = NameMapping(rules: [
+        ("token_embd.weight", "embed.tokens"),
+        ("output.weight", "head.weight"),
+        ("enc.blk.0.attn_rel_b.weight", "encoder.position_bias"),
+        ("enc.blk.{N}.attn_q.weight", "encoder.layers.{N}.attn.q.weight"),
+        ("enc.blk.{N}.attn_k.weight", "encoder.layers.{N}.attn.k.weight"),
+        ("enc.blk.{N}.attn_v.weight", "encoder.layers.{N}.attn.v.weight"),
+        ("enc.blk.{N}.attn_o.weight", "encoder.layers.{N}.attn.o.weight"),
+        ("enc.blk.{N}.attn_norm.weight", "encoder.layers.{N}.attn.norm.weight"),
+        ("enc.blk.{N}.ffn_gate.weight", "encoder.layers.{N}.ffn.gate.weight"),
+        ("enc.blk.{N}.ffn_up.weight", "encoder.layers.{N}.ffn.up.weight"),
+        ("enc.blk.{N}.ffn_down.weight", "encoder.layers.{N}.ffn.down.weight"),
+        ("enc.blk.{N}.ffn_norm.weight", "encoder.layers.{N}.ffn.norm.weight"),
+        ("enc.output_norm.weight", "encoder.final.norm.weight"),
+        ("dec.blk.0.attn_rel_b.weight", "decoder.position_bias"),
+        ("dec.blk.{N}.attn_q.weight", "decoder.layers.{N}.attn.q.weight"),
+        ("dec.blk.{N}.attn_k.weight", "decoder.layers.{N}.attn.k.weight"),
+        ("dec.blk.{N}.attn_v.weight", "decoder.layers.{N}.attn.v.weight"),
+        ("dec.blk.{N}.attn_o.weight", "decoder.layers.{N}.attn.o.weight"),
+        ("dec.blk.{N}.attn_norm.weight", "decoder.layers.{N}.attn.norm.weight"),
+        ("dec.blk.{N}.cross_attn_q.weight", "decoder.layers.{N}.cross.q.weight"),
+        ("dec.blk.{N}.cross_attn_k.weight", "decoder.layers.{N}.cross.k.weight"),
+        ("dec.blk.{N}.cross_attn_v.weight", "decoder.layers.{N}.cross.v.weight"),
+        ("dec.blk.{N}.cross_attn_o.weight", "decoder.layers.{N}.cross.o.weight"),
+        ("dec.blk.{N}.cross_attn_norm.weight", "decoder.layers.{N}.cross.norm.weight"),
+        ("dec.blk.{N}.ffn_gate.weight", "decoder.layers.{N}.ffn.gate.weight"),
+        ("dec.blk.{N}.ffn_up.weight", "decoder.layers.{N}.ffn.up.weight"),
+        ("dec.blk.{N}.ffn_down.weight", "decoder.layers.{N}.ffn.down.weight"),
+        ("dec.blk.{N}.ffn_norm.weight", "decoder.layers.{N}.ffn.norm.weight"),
+        ("dec.output_norm.weight", "decoder.final.norm.weight"),
+    ], ignored: [])
 }

@@ -22,6 +22,8 @@ struct Plan {
         switch source {
         case .huggingFaceFolder(let folder):
             try self.init(folder: folder)
+        case .gguf(let file) where file.layout.value("general.architecture")?.stringValue == "t5":
+            try self.init(t5GGUF: file)
         case .gguf(let file):
             try self.init(gguf: file)
         case .safetensors, .shardedSafetensors:
@@ -95,6 +97,46 @@ struct Plan {
             // llama.cpp permutes Q/K rows into interleaved rotary pairs when it writes GGUF.
             "rope_layout": .string("interleaved"),
             "tied_embeddings": .bool(!tensors.contains { $0.name == "head.weight" }),
+        ]
+        tokenizerKind = .gguf
+        tokenizer = GGUFMetadataWriter.file(layout.metadata.filter { $0.key.hasPrefix("tokenizer.") || $0.key == "general.architecture" || $0.key == "general.name" })
+        sources = [file.path]
+    }
+
+    /// A T5 GGUF as llama.cpp's convert_hf_to_gguf.py writes it. llama.cpp runs it with a
+    /// gated GELU (tanh) feed-forward when ffn_gate exists, ReLU otherwise, a fixed maximum
+    /// distance of 128, and no scaling before the head (output.weight, else token_embd): the
+    /// bundle says the same, so it runs as llama.cpp runs it.
+    private init(t5GGUF file: GGUFFile) throws(ConvertError) {
+        let layout = file.layout
+        func int(_ key: String) throws(ConvertError) -> ConfigValue {
+            guard let value = layout.value(key)?.intValue else { throw .missingConfig(key) }
+            return .int(value)
+        }
+        family = .t5
+        tensors = try Self.map(file.tensors.map(file.file.tensor), NameMapping.t5GGUF)
+        let gated = tensors.contains { $0.name.hasSuffix(".ffn.gate.weight") }
+        let layers = try int("t5.block_count")
+        guard let eps = layout.value("t5.attention.layer_norm_rms_epsilon")?.doubleValue else {
+            throw .missingConfig("t5.attention.layer_norm_rms_epsilon")
+        }
+        config = [
+            "hidden_size": try int("t5.embedding_length"),
+            "head_size": try int("t5.attention.key_length"),
+            "heads": try int("t5.attention.head_count"),
+            "intermediate_size": try int("t5.feed_forward_length"),
+            "layers": layers,
+            "decoder_layers": (try? int("t5.decoder_block_count")) ?? layers,
+            "vocab_size": .int(layout.value("tokenizer.ggml.tokens")?.arrayValue?.count ?? 0),
+            "relative_buckets": try int("t5.attention.relative_buckets_count"),
+            "relative_max_distance": .int(128),
+            "activation": .string(gated ? "gelu_new" : "relu"),
+            "gated": .bool(gated),
+            "tied_embeddings": .bool(false),
+            "layer_norm_eps": .double(eps),
+            "decoder_start_token_id": (try? int("t5.decoder_start_token_id")) ?? .int(0),
+            "pad_token_id": (try? int("tokenizer.ggml.padding_token_id")) ?? .int(0),
+            "eos_token_id": (try? int("tokenizer.ggml.eos_token_id")) ?? .int(1),
         ]
         tokenizerKind = .gguf
         tokenizer = GGUFMetadataWriter.file(layout.metadata.filter { $0.key.hasPrefix("tokenizer.") || $0.key == "general.architecture" || $0.key == "general.name" })
