@@ -156,6 +156,32 @@ final class T5ParityTests: XCTestCase {
         print("T5Parity: batched vs alone max abs diff \(worst)")
     }
 
+    /// f16 weights converted at load stay close to f32, and two threads give what one gives.
+    func testHalfPrecisionAndThreadsAgree() throws {
+        let full = try model("gated"), reference = try reference()
+        let folder = try SampleAssets.folder("t5-fixture-gated")
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("revmux-t5-f16-\(getpid()).revmux").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        try Converter.convert(folder, to: output, dtype: .f16, overwrite: true)
+        let half1 = try T5Model(bundle: BundleFile(path: output), threads: 1)
+        let half2 = try T5Model(bundle: BundleFile(path: output), threads: 2)
+        let batch = TokenBatch(padding: Array(reference.ids[8..<16]))
+        let decoder = TokenBatch(padding: Array(reference.decoder_ids[8..<16]))
+        let rows = (0..<batch.count).map { $0 * decoder.length + decoder.lengths[$0] - 1 }
+        func lastLogits(_ model: T5Model) throws -> [[Float]] {
+            model.logits(try model.decode(decoder, encoderOutput: try model.encode(batch), batch: batch), rows: rows)
+        }
+        let a = try lastLogits(half1), b = try lastLogits(half2), f = try lastLogits(full)
+        var threadsWorst: Float = 0, halfWorst: Float = 0
+        for i in 0..<rows.count {
+            for (x, y) in zip(a[i], b[i]) { threadsWorst = max(threadsWorst, abs(x - y)) }
+            for (x, y) in zip(a[i], f[i]) { halfWorst = max(halfWorst, abs(x - y)) }
+        }
+        XCTAssertLessThanOrEqual(threadsWorst, 1e-5, "one vs two threads")
+        XCTAssertLessThanOrEqual(halfWorst, 0.05, "f16 vs f32 weights")
+        print("T5Parity: threads max abs diff \(threadsWorst), f16 vs f32 logits max abs diff \(halfWorst)")
+    }
+
     /// Label-word logits are the full head's columns for those tokens.
     func testRestrictedLogitsEqualFullColumns() throws {
         let model = try model("relu"), reference = try reference()
