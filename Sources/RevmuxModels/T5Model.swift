@@ -1,0 +1,363 @@
+import Foundation
+import RevmuxBundle
+import RevmuxCompute
+import RevmuxTensors
+
+/// One pre-norm T5 feed-forward: up (gate and up stacked, gate first, when gated), down.
+struct T5FeedForward: Sendable {
+    let norm: Matrix
+    let up: Linear
+    let down: Linear
+}
+
+/// One pre-norm T5 attention sublayer: Q, K, V stacked for self-attention; for cross-attention
+/// Q alone and K, V stacked (they read the encoder output, not the decoder's stream).
+struct T5Attention: Sendable {
+    let norm: Matrix
+    let q: Linear?
+    let kv: Linear?
+    let qkv: Linear?
+    let output: Linear
+}
+
+struct T5Layer: Sendable {
+    let attention: T5Attention
+    let cross: T5Attention?
+    let feedForward: T5FeedForward
+}
+
+/// A T5 encoder-decoder (T5ForConditionalGeneration: original T5, v1.1, Flan-T5) on the CPU in f32.
+/// Weights of any bundle dtype that converts to f32 are decoded at load.
+/// Not thread-safe: one model runs one batch at a time (it owns its buffers).
+public final class T5Model {
+    public let config: T5Config
+    public let compute: Compute
+    let tokens: Matrix
+    let head: Matrix
+    let encoderBias: Matrix, decoderBias: Matrix
+    let encoderLayers: [T5Layer], decoderLayers: [T5Layer]
+    let encoderNorm: Matrix, decoderNorm: Matrix
+    private var encoderSpace: T5EncoderWorkspace?
+    private var decoderSpace: T5DecoderWorkspace?
+
+    public convenience init(path: String, threads: Int = 1) throws {
+        try self.init(bundle: BundleFile(path: path), threads: threads)
+    }
+
+    public init(bundle: BundleFile, threads: Int = 1) throws(ModelError) {
+        guard bundle.manifest.family == .t5 else { throw .config("family is \(bundle.manifest.family.rawValue), not t5") }
+        let config = try T5Config(bundle.manifest.config)
+        self.config = config
+        compute = Compute(threads: threads)
+        let d = config.hiddenSize, inner = config.innerSize, ff = config.intermediateSize
+
+        func load(_ name: String, _ shape: [Int]) throws(ModelError) -> Matrix {
+            guard let view = bundle.tensor(named: name) else { throw .missingTensor(name) }
+            guard view.shape == shape else { throw .shape(name, view.shape, expected: shape) }
+            do {
+                return try Matrix(view)
+            } catch {
+                throw .conversion(name, error)
+            }
+        }
+        func linear(_ name: String, out: Int, in inFeatures: Int) throws(ModelError) -> Linear {
+            Linear(weight: try load(name + ".weight", [out, inFeatures]), bias: nil)
+        }
+        func feedForward(_ p: String) throws(ModelError) -> T5FeedForward {
+            let up = try linear(p + "ffn.up", out: ff, in: d)
+            return T5FeedForward(
+                norm: try load(p + "ffn.norm.weight", [d]),
+                up: config.gated ? Linear.stacking([try linear(p + "ffn.gate", out: ff, in: d), up]) : up,
+                down: try linear(p + "ffn.down", out: d, in: ff))
+        }
+        func selfAttention(_ p: String) throws(ModelError) -> T5Attention {
+            T5Attention(
+                norm: try load(p + ".norm.weight", [d]), q: nil, kv: nil,
+                qkv: Linear.stacking([try linear(p + ".q", out: inner, in: d), try linear(p + ".k", out: inner, in: d),
+                                      try linear(p + ".v", out: inner, in: d)]),
+                output: try linear(p + ".o", out: d, in: inner))
+        }
+        func crossAttention(_ p: String) throws(ModelError) -> T5Attention {
+            T5Attention(
+                norm: try load(p + ".norm.weight", [d]), q: try linear(p + ".q", out: inner, in: d),
+                kv: Linear.stacking([try linear(p + ".k", out: inner, in: d), try linear(p + ".v", out: inner, in: d)]),
+                qkv: nil, output: try linear(p + ".o", out: d, in: inner))
+        }
+
+        tokens = try load("embed.tokens", [config.vocabularySize, d])
+        // Without head.weight the head is the embedding, scaled or not as tied_embeddings says
+        // (llama.cpp's T5 GGUFs: never scaled).
+        head = bundle.tensor(named: "head.weight") != nil ? try load("head.weight", [config.vocabularySize, d]) : tokens
+        let bias = [config.relativeBuckets, config.heads]
+        encoderBias = try load("encoder.position_bias", bias)
+        decoderBias = try load("decoder.position_bias", bias)
+        var encoderLayers: [T5Layer] = []
+        for n in 0..<config.encoderLayers {
+            let p = "encoder.layers.\(n)."
+            encoderLayers.append(T5Layer(attention: try selfAttention(p + "attn"), cross: nil, feedForward: try feedForward(p)))
+        }
+        var decoderLayers: [T5Layer] = []
+        for n in 0..<config.decoderLayers {
+            let p = "decoder.layers.\(n)."
+            decoderLayers.append(T5Layer(attention: try selfAttention(p + "attn"), cross: try crossAttention(p + "cross"),
+                                         feedForward: try feedForward(p)))
+        }
+        self.encoderLayers = encoderLayers
+        self.decoderLayers = decoderLayers
+        encoderNorm = try load("encoder.final.norm.weight", [d])
+        decoderNorm = try load("decoder.final.norm.weight", [d])
+    }
+
+    public var encoderLayerCount: Int { encoderLayers.count }
+
+    // MARK: Encoder
+
+    private func encoderWorkspace(for batch: TokenBatch) -> T5EncoderWorkspace {
+        if let space = encoderSpace, space.count == batch.count, space.length == batch.length { return space }
+        let space = T5EncoderWorkspace(config, count: batch.count, length: batch.length)
+        T5PositionBias.expand(encoderBias, into: space.bias, length: batch.length, bidirectional: true,
+                              maxDistance: config.relativeMaxDistance)
+        encoderSpace = space
+        return space
+    }
+
+    /// The token embeddings of `batch` (T5 adds no positions and does not scale):
+    /// [count·length, hidden], owned by the model's workspace and overwritten by the next
+    /// `embed` of a batch with the same shape.
+    public func embed(_ batch: TokenBatch) throws(ModelError) -> Matrix {
+        let space = encoderWorkspace(for: batch)
+        try gather(batch.ids, into: space.hidden)
+        return space.hidden
+    }
+
+    /// Runs encoder layers `range` in place on `hidden` ([count·length, hidden], normally from
+    /// `embed` of the same batch shape; any range, so a caller can split the stack).
+    /// Padded positions are left out as keys; their own rows carry no meaning.
+    public func runEncoderLayers(_ range: Range<Int>, _ hidden: Matrix, _ batch: TokenBatch) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= encoderLayers.count)
+        precondition(hidden.rows == batch.count * batch.length && hidden.cols == config.hiddenSize)
+        let space = encoderWorkspace(for: batch)
+        for n in range {
+            let layer = encoderLayers[n]
+            compute.rmsNorm(hidden, into: space.normed, gamma: layer.attention.norm, eps: config.layerNormEps)
+            compute.linear(space.normed, layer.attention.qkv!, into: space.qkv)
+            encoderAttention(space, batch)
+            compute.linear(space.context, layer.attention.output, into: space.projected)
+            add(space.projected, into: hidden)
+            feedForward(layer.feedForward, hidden, normed: space.normed, ff: space.ff, out: space.projected)
+        }
+    }
+
+    /// The encoder's final layer norm, in place: `hidden` becomes the encoder output.
+    public func finishEncoder(_ hidden: Matrix) {
+        compute.rmsNorm(hidden, gamma: encoderNorm, eps: config.layerNormEps)
+    }
+
+    /// Embeds and runs the whole encoder: the encoder output, owned by the workspace.
+    public func encode(_ batch: TokenBatch) throws(ModelError) -> Matrix {
+        let hidden = try embed(batch)
+        runEncoderLayers(0..<encoderLayers.count, hidden, batch)
+        finishEncoder(hidden)
+        return hidden
+    }
+
+    /// Bidirectional self-attention of every (sequence, head) over its real tokens, no 1/√d
+    /// scaling (T5 folds it into the initialisation), plus the position bias.
+    private func encoderAttention(_ space: T5EncoderWorkspace, _ batch: TokenBatch) {
+        let heads = config.heads, dk = config.headSize, inner = config.innerSize, length = batch.length
+        let ld = 3 * inner, biasWidth = space.bias.cols
+        let qkv = UnsafePointer(space.qkv.base), context = space.context, scores = space.scores
+        let bias = UnsafePointer(space.bias.base)
+        let lengths = batch.lengths
+        compute.forEachChunk(rows: batch.count * heads) { range in
+            for pair in range {
+                let b = pair / heads, head = pair % heads
+                let real = lengths[b]
+                let q = qkv + b * length * ld + head * dk
+                let p = scores.row(pair)
+                let out = context.base + b * length * inner + head * dk
+                for t in real..<length { (out + t * inner).update(repeating: 0, count: dk) }
+                guard real > 0 else { continue }
+                sgemmABt(m: real, n: real, k: dk, alpha: 1, q, lda: ld, q + inner, ldb: ld, beta: 0, p, ldc: real)
+                let headBias = bias + head * biasWidth + (length - 1)
+                for t in 0..<real {
+                    addVector(p + t * real, headBias - t, count: real)
+                    softmaxInPlace(p + t * real, count: real)
+                }
+                sgemmAB(m: real, n: dk, k: real, alpha: 1, p, lda: real, q + 2 * inner, ldb: ld, beta: 0, out, ldc: inner)
+            }
+        }
+    }
+
+    // MARK: Decoder
+
+    private func decoderWorkspace(for decoder: TokenBatch, encoderLength: Int) -> T5DecoderWorkspace {
+        if let space = decoderSpace, space.count == decoder.count, space.length == decoder.length,
+           space.encoderLength == encoderLength { return space }
+        let space = T5DecoderWorkspace(config, count: decoder.count, length: decoder.length, encoderLength: encoderLength)
+        T5PositionBias.expand(decoderBias, into: space.bias, length: decoder.length, bidirectional: false,
+                              maxDistance: config.relativeMaxDistance)
+        decoderSpace = space
+        return space
+    }
+
+    /// Runs the decoder on `decoder` (ids starting with decoder_start_token_id, right-padded:
+    /// causal attention means padding never reaches a real position) against `encoderOutput`
+    /// of `batch`, whose padded tokens are masked out. Returns the final states, normed and,
+    /// for tied models, scaled by hidden_size^-0.5: what the LM head multiplies.
+    /// [count·decoderLength, hidden], owned by the model's workspace.
+    public func decode(_ decoder: TokenBatch, encoderOutput: Matrix, batch: TokenBatch) throws(ModelError) -> Matrix {
+        guard decoder.count == batch.count else {
+            throw .config("\(decoder.count) decoder sequences for \(batch.count) encoder sequences")
+        }
+        precondition(encoderOutput.rows == batch.count * batch.length && encoderOutput.cols == config.hiddenSize)
+        let space = decoderWorkspace(for: decoder, encoderLength: batch.length)
+        let hidden = space.hidden
+        try gather(decoder.ids, into: hidden)
+        for layer in decoderLayers {
+            compute.rmsNorm(hidden, into: space.normed, gamma: layer.attention.norm, eps: config.layerNormEps)
+            compute.linear(space.normed, layer.attention.qkv!, into: space.qkv)
+            causalAttention(space, decoder)
+            compute.linear(space.context, layer.attention.output, into: space.projected)
+            add(space.projected, into: hidden)
+
+            let cross = layer.cross!
+            compute.rmsNorm(hidden, into: space.normed, gamma: cross.norm, eps: config.layerNormEps)
+            compute.linear(space.normed, cross.q!, into: space.crossQ)
+            compute.linear(encoderOutput, cross.kv!, into: space.crossKV)
+            crossAttention(space, batch)
+            compute.linear(space.context, cross.output, into: space.projected)
+            add(space.projected, into: hidden)
+
+            feedForward(layer.feedForward, hidden, normed: space.normed, ff: space.ff, out: space.projected)
+        }
+        compute.rmsNorm(hidden, gamma: decoderNorm, eps: config.layerNormEps)
+        if config.tiedEmbeddings {
+            let scale = 1 / Float(config.hiddenSize).squareRoot()
+            for i in 0..<hidden.count { hidden.base[i] *= scale }
+        }
+        return hidden
+    }
+
+    /// Causal self-attention: query t sees decoder positions 0...t.
+    private func causalAttention(_ space: T5DecoderWorkspace, _ decoder: TokenBatch) {
+        let heads = config.heads, dk = config.headSize, inner = config.innerSize, length = decoder.length
+        let ld = 3 * inner, biasWidth = space.bias.cols
+        let qkv = UnsafePointer(space.qkv.base), context = space.context, scores = space.scores
+        let bias = UnsafePointer(space.bias.base)
+        compute.forEachChunk(rows: decoder.count * heads) { range in
+            for pair in range {
+                let b = pair / heads, head = pair % heads
+                let q = qkv + b * length * ld + head * dk
+                let p = scores.row(pair)
+                sgemmABt(m: length, n: length, k: dk, alpha: 1, q, lda: ld, q + inner, ldb: ld, beta: 0, p, ldc: length)
+                let headBias = bias + head * biasWidth + (length - 1)
+                for t in 0..<length {
+                    let row = p + t * length
+                    addVector(row, headBias - t, count: t + 1)
+                    softmaxInPlace(row, count: t + 1)
+                    (row + t + 1).update(repeating: 0, count: length - t - 1)
+                }
+                sgemmAB(m: length, n: dk, k: length, alpha: 1, p, lda: length, q + 2 * inner, ldb: ld, beta: 0,
+                        context.base + b * length * inner + head * dk, ldc: inner)
+            }
+        }
+    }
+
+    /// Cross-attention of every decoder position over the real tokens of its encoder sequence;
+    /// no position bias.
+    private func crossAttention(_ space: T5DecoderWorkspace, _ batch: TokenBatch) {
+        let heads = config.heads, dk = config.headSize, inner = config.innerSize
+        let length = space.length, encoderLength = batch.length
+        let crossQ = UnsafePointer(space.crossQ.base), kv = UnsafePointer(space.crossKV.base)
+        let context = space.context, scores = space.scores
+        let lengths = batch.lengths
+        compute.forEachChunk(rows: batch.count * heads) { range in
+            for pair in range {
+                let b = pair / heads, head = pair % heads
+                let real = lengths[b]
+                let out = context.base + b * length * inner + head * dk
+                guard real > 0 else {
+                    for t in 0..<length { (out + t * inner).update(repeating: 0, count: dk) }
+                    continue
+                }
+                let q = crossQ + b * length * inner + head * dk
+                let k = kv + b * encoderLength * 2 * inner + head * dk
+                let p = scores.row(pair)
+                sgemmABt(m: length, n: real, k: dk, alpha: 1, q, lda: inner, k, ldb: 2 * inner, beta: 0, p, ldc: real)
+                for t in 0..<length { softmaxInPlace(p + t * real, count: real) }
+                sgemmAB(m: length, n: dk, k: real, alpha: 1, p, lda: real, k + inner, ldb: 2 * inner, beta: 0, out, ldc: inner)
+            }
+        }
+    }
+
+    // MARK: Head
+
+    /// Full-vocabulary logits of the given rows of `decode`'s output (row b·decoderLength + t
+    /// is sequence b's position t): [rows.count][vocab_size].
+    public func logits(_ states: Matrix, rows: [Int]) -> [[Float]] {
+        let d = config.hiddenSize, vocabulary = config.vocabularySize
+        return rows.map { r in
+            precondition(r >= 0 && r < states.rows, "row \(r) is outside the decoder states")
+            var out = [Float](repeating: 0, count: vocabulary)
+            out.withUnsafeMutableBufferPointer { o in
+                sgemmABt(m: 1, n: vocabulary, k: d, alpha: 1, states.row(r), lda: d, head.base, ldb: d, beta: 0,
+                         o.baseAddress!, ldc: vocabulary)
+            }
+            return out
+        }
+    }
+
+    /// Logits restricted to `tokens` (a task's label words), one dot product each instead of
+    /// the whole head: [rows.count][tokens.count].
+    public func logits(_ states: Matrix, rows: [Int], tokens ids: [Int32]) throws(ModelError) -> [[Float]] {
+        for id in ids where id < 0 || Int(id) >= config.vocabularySize { throw .config("token id \(id) is out of range") }
+        let d = config.hiddenSize
+        return rows.map { r in
+            precondition(r >= 0 && r < states.rows, "row \(r) is outside the decoder states")
+            let state = states.row(r)
+            return ids.map { id in
+                let weights = head.row(Int(id))
+                var sum: Float = 0
+                for c in 0..<d { sum += state[c] * weights[c] }
+                return sum
+            }
+        }
+    }
+
+    // MARK: Shared pieces
+
+    /// Rows of the shared embedding for `ids`.
+    private func gather(_ ids: [Int32], into hidden: Matrix) throws(ModelError) {
+        for id in ids where id < 0 || Int(id) >= config.vocabularySize { throw .config("token id \(id) is out of range") }
+        let d = config.hiddenSize
+        ids.withUnsafeBufferPointer { ids in
+            for (r, id) in ids.enumerated() { hidden.row(r).update(from: tokens.row(Int(id)), count: d) }
+        }
+    }
+
+    /// hidden += delta, row-parallel.
+    private func add(_ delta: Matrix, into hidden: Matrix) {
+        let cols = hidden.cols
+        let source = UnsafePointer(delta.base)
+        compute.forEachChunk(rows: hidden.rows, minRows: 16) { range in
+            addVector(hidden.row(range.lowerBound), source + range.lowerBound * cols, count: range.count * cols)
+        }
+    }
+
+    /// hidden += down(act(gate) · up) or down(act(up)) of the normed hidden state.
+    private func feedForward(_ layer: T5FeedForward, _ hidden: Matrix, normed: Matrix, ff: Matrix, out: Matrix) {
+        compute.rmsNorm(hidden, into: normed, gamma: layer.norm, eps: config.layerNormEps)
+        compute.linear(normed, layer.up, into: ff)
+        let width = config.intermediateSize, activation = config.activation, gated = config.gated, cols = ff.cols
+        compute.forEachChunk(rows: ff.rows, minRows: 8) { range in
+            for r in range {
+                let row = ff.row(r)
+                activation.apply(row, count: width)
+                if gated { multiplyVector(row, row + width, count: width) }
+            }
+        }
+        compute.linear(ff.base, lda: cols, rows: ff.rows, layer.down, into: out.base, ldc: out.cols)
+        add(out, into: hidden)
+    }
+}
