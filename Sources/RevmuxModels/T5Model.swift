@@ -37,7 +37,10 @@ public final class T5Model {
     let encoderBias: Matrix, decoderBias: Matrix
     let encoderLayers: [T5Layer], decoderLayers: [T5Layer]
     let encoderNorm: Matrix, decoderNorm: Matrix
-    private var encoderSpace: T5EncoderWorkspace?
+    /// Encoder workspaces by batch shape: a multiplexed run alternates between the prefill
+    /// shape (B sequences) and the mixed one (B/N).
+    private var encoderSpaces: [Shape: T5EncoderWorkspace] = [:]
+    private struct Shape: Hashable { let count: Int, length: Int }
     private var decoderSpace: T5DecoderWorkspace?
 
     public convenience init(path: String, threads: Int = 1) throws {
@@ -112,12 +115,14 @@ public final class T5Model {
 
     // MARK: Encoder
 
-    private func encoderWorkspace(for batch: TokenBatch) -> T5EncoderWorkspace {
-        if let space = encoderSpace, space.count == batch.count, space.length == batch.length { return space }
-        let space = T5EncoderWorkspace(config, count: batch.count, length: batch.length)
-        T5PositionBias.expand(encoderBias, into: space.bias, length: batch.length, bidirectional: true,
+    private func encoderWorkspace(count: Int, length: Int) -> T5EncoderWorkspace {
+        let shape = Shape(count: count, length: length)
+        if let space = encoderSpaces[shape] { return space }
+        if encoderSpaces.count >= 4 { encoderSpaces.removeAll() }
+        let space = T5EncoderWorkspace(config, count: count, length: length)
+        T5PositionBias.expand(encoderBias, into: space.bias, length: length, bidirectional: true,
                               maxDistance: config.relativeMaxDistance)
-        encoderSpace = space
+        encoderSpaces[shape] = space
         return space
     }
 
@@ -125,23 +130,24 @@ public final class T5Model {
     /// [count·length, hidden], owned by the model's workspace and overwritten by the next
     /// `embed` of a batch with the same shape.
     public func embed(_ batch: TokenBatch) throws(ModelError) -> Matrix {
-        let space = encoderWorkspace(for: batch)
+        let space = encoderWorkspace(count: batch.count, length: batch.length)
         try gather(batch.ids, into: space.hidden)
         return space.hidden
     }
 
-    /// Runs encoder layers `range` in place on `hidden` ([count·length, hidden], normally from
-    /// `embed` of the same batch shape; any range, so a caller can split the stack).
+    /// Runs encoder layers `range` in place on `hidden` ([count·length, hidden], from `embed`
+    /// or a multiplexed sequence; any range, so a caller can split the stack).
     /// Padded positions are left out as keys; their own rows carry no meaning.
-    public func runEncoderLayers(_ range: Range<Int>, _ hidden: Matrix, _ batch: TokenBatch) {
+    public func runEncoderLayers(_ range: Range<Int>, _ hidden: Matrix, _ shape: PaddedShape) {
         precondition(range.lowerBound >= 0 && range.upperBound <= encoderLayers.count)
-        precondition(hidden.rows == batch.count * batch.length && hidden.cols == config.hiddenSize)
-        let space = encoderWorkspace(for: batch)
+        precondition(hidden.rows == shape.rows && hidden.cols == config.hiddenSize)
+        let space = encoderWorkspace(count: shape.count, length: shape.length)
+        precondition(hidden !== space.normed && hidden !== space.projected)
         for n in range {
             let layer = encoderLayers[n]
             compute.rmsNorm(hidden, into: space.normed, gamma: layer.attention.norm, eps: config.layerNormEps)
             compute.linear(space.normed, layer.attention.qkv!, into: space.qkv)
-            encoderAttention(space, batch)
+            encoderAttention(space, shape)
             compute.linear(space.context, layer.attention.output, into: space.projected)
             add(space.projected, into: hidden)
             feedForward(layer.feedForward, hidden, normed: space.normed, ff: space.ff, out: space.projected)
@@ -156,14 +162,14 @@ public final class T5Model {
     /// Embeds and runs the whole encoder: the encoder output, owned by the workspace.
     public func encode(_ batch: TokenBatch) throws(ModelError) -> Matrix {
         let hidden = try embed(batch)
-        runEncoderLayers(0..<encoderLayers.count, hidden, batch)
+        runEncoderLayers(0..<encoderLayers.count, hidden, batch.shape)
         finishEncoder(hidden)
         return hidden
     }
 
     /// Bidirectional self-attention of every (sequence, head) over its real tokens, no 1/√d
     /// scaling (T5 folds it into the initialisation), plus the position bias.
-    private func encoderAttention(_ space: T5EncoderWorkspace, _ batch: TokenBatch) {
+    private func encoderAttention(_ space: T5EncoderWorkspace, _ batch: PaddedShape) {
         let heads = config.heads, dk = config.headSize, inner = config.innerSize, length = batch.length
         let ld = 3 * inner, biasWidth = space.bias.cols
         let qkv = UnsafePointer(space.qkv.base), context = space.context, scores = space.scores
@@ -203,10 +209,10 @@ public final class T5Model {
 
     /// Runs the decoder on `decoder` (ids starting with decoder_start_token_id, right-padded:
     /// causal attention means padding never reaches a real position) against `encoderOutput`
-    /// of `batch`, whose padded tokens are masked out. Returns the final states, normed and,
+    /// shaped `encoder`, whose padded positions are masked out. Returns the final states, normed and,
     /// for tied models, scaled by hidden_size^-0.5: what the LM head multiplies.
     /// [count·decoderLength, hidden], owned by the model's workspace.
-    public func decode(_ decoder: TokenBatch, encoderOutput: Matrix, batch: TokenBatch) throws(ModelError) -> Matrix {
+    public func decode(_ decoder: TokenBatch, encoderOutput: Matrix, encoder batch: PaddedShape) throws(ModelError) -> Matrix {
         guard decoder.count == batch.count else {
             throw .config("\(decoder.count) decoder sequences for \(batch.count) encoder sequences")
         }
@@ -266,7 +272,7 @@ public final class T5Model {
 
     /// Cross-attention of every decoder position over the real tokens of its encoder sequence;
     /// no position bias.
-    private func crossAttention(_ space: T5DecoderWorkspace, _ batch: TokenBatch) {
+    private func crossAttention(_ space: T5DecoderWorkspace, _ batch: PaddedShape) {
         let heads = config.heads, dk = config.headSize, inner = config.innerSize
         let length = space.length, encoderLength = batch.length
         let crossQ = UnsafePointer(space.crossQ.base), kv = UnsafePointer(space.crossKV.base)

@@ -66,4 +66,7 @@ public struct PaddedShape: Sendable, Equatable {
     }
 
     public var rows: Int { count * length }
+
+    /// The row of each sequence's position 0 ([CLS]) in a [count·length, d] matrix.
+    public var firstPositions: [Int] { (0..<count).map { $0 * length } }
 }

@@ -6,6 +6,7 @@ public enum MuxError: Error, CustomStringConvertible, Sendable {
     case unsupportedFamily(String)
     case model(ModelError)
     case tokenizer(BundleTokenizerError)
+    case task(String)
 
     public var description: String {
         switch self {
@@ -14,6 +15,7 @@ public enum MuxError: Error, CustomStringConvertible, Sendable {
         case .unsupportedFamily(let family): "multiplexed classification of \(family) models is not supported yet"
         case .model(let error): error.description
         case .tokenizer(let error): error.description
+        case .task(let message): message
         }
     }
 }

@@ -31,6 +31,7 @@ extension TaskClassifier {
 public func openClassifier(_ bundle: BundleFile, threads: Int) throws(MuxError) -> any TaskClassifier {
     switch bundle.manifest.family {
     case .bert: try BertClassifier(bundle: bundle, threads: threads)
-    case .t5, .llama: throw .unsupportedFamily(bundle.manifest.family.rawValue)
+    case .t5: try T5Classifier(bundle: bundle, threads: threads)
+    case .llama: throw .unsupportedFamily(bundle.manifest.family.rawValue)
     }
 }

@@ -108,7 +108,7 @@ final class T5ParityTests: XCTestCase {
                     }
                 }
             }
-            let states = try model.decode(decoder, encoderOutput: encoded, batch: batch)
+            let states = try model.decode(decoder, encoderOutput: encoded, encoder: batch.shape)
             for (b, s) in range.enumerated() {
                 let rows = (0..<decoder.lengths[b]).map { b * decoder.length + $0 }
                 for (t, logits) in model.logits(states, rows: rows).enumerated() {
@@ -133,11 +133,11 @@ final class T5ParityTests: XCTestCase {
         let sequences = Array(reference.ids[2..<6]), decoders = Array(reference.decoder_ids[2..<6])
         let batch = TokenBatch(padding: sequences), decoder = TokenBatch(padding: decoders)
         let hidden = try model.embed(batch)
-        model.runEncoderLayers(0..<2, hidden, batch)
-        model.runEncoderLayers(2..<model.encoderLayerCount, hidden, batch)
+        model.runEncoderLayers(0..<2, hidden, batch.shape)
+        model.runEncoderLayers(2..<model.encoderLayerCount, hidden, batch.shape)
         model.finishEncoder(hidden)
         let batchedEncoder = hidden.toArray()
-        let batchedStates = try model.decode(decoder, encoderOutput: hidden, batch: batch)
+        let batchedStates = try model.decode(decoder, encoderOutput: hidden, encoder: batch.shape)
         let batchedLogits = model.logits(batchedStates, rows: (0..<4).map { $0 * decoder.length + decoder.lengths[$0] - 1 })
         var worst: Float = 0
         for b in 0..<4 {
@@ -148,7 +148,7 @@ final class T5ParityTests: XCTestCase {
                     worst = max(worst, abs(encoded[t, c] - batchedEncoder[(b * batch.length + t) * model.config.hiddenSize + c]))
                 }
             }
-            let states = try model.decode(aloneDecoder, encoderOutput: encoded, batch: alone)
+            let states = try model.decode(aloneDecoder, encoderOutput: encoded, encoder: alone.shape)
             let logits = model.logits(states, rows: [aloneDecoder.length - 1])[0]
             for (x, y) in zip(logits, batchedLogits[b]) { worst = max(worst, abs(x - y)) }
         }
@@ -169,7 +169,7 @@ final class T5ParityTests: XCTestCase {
         let decoder = TokenBatch(padding: Array(reference.decoder_ids[8..<16]))
         let rows = (0..<batch.count).map { $0 * decoder.length + decoder.lengths[$0] - 1 }
         func lastLogits(_ model: T5Model) throws -> [[Float]] {
-            model.logits(try model.decode(decoder, encoderOutput: try model.encode(batch), batch: batch), rows: rows)
+            model.logits(try model.decode(decoder, encoderOutput: try model.encode(batch), encoder: batch.shape), rows: rows)
         }
         let a = try lastLogits(half1), b = try lastLogits(half2), f = try lastLogits(full)
         var threadsWorst: Float = 0, halfWorst: Float = 0
@@ -186,7 +186,7 @@ final class T5ParityTests: XCTestCase {
     func testRestrictedLogitsEqualFullColumns() throws {
         let model = try model("relu"), reference = try reference()
         let batch = TokenBatch(padding: [reference.ids[0]]), decoder = TokenBatch(padding: [reference.decoder_ids[0]])
-        let states = try model.decode(decoder, encoderOutput: try model.encode(batch), batch: batch)
+        let states = try model.decode(decoder, encoderOutput: try model.encode(batch), encoder: batch.shape)
         let words: [Int32] = [5, 77, 1420, 8127]
         let rows = Array(0..<decoder.length)
         let full = model.logits(states, rows: rows), restricted = try model.logits(states, rows: rows, tokens: words)

@@ -1,0 +1,83 @@
+import RevmuxCompute
+import RevmuxModels
+
+/// The backbone-independent steps of ../shared/revmux-method.md: mixing prefilled queries
+/// into groups (steps 3-6) and separating the positions a head reads (steps 8-9).
+final class MuxPath {
+    let adapters: MuxAdapters
+    let chain: CouplingChain
+    let compute: Compute
+    private var buffers = MuxBuffers()
+
+    init(_ adapters: MuxAdapters, compute: Compute) {
+        self.adapters = adapters
+        chain = CouplingChain(adapters: adapters.couplings, compute: compute)
+        self.compute = compute
+    }
+
+    var width: Int { chain.width }
+
+    /// Down-projects each query into its block of its group's row, with the query's padded
+    /// positions (and absent queries of a short last group) left at zero, so that a group's
+    /// result depends on its own queries only; then the coupling chain. The mixed mask is
+    /// the OR of the group's masks. The result is [groups·length, d], valid until the next call.
+    func mix(_ hidden: Matrix, _ shape: PaddedShape) -> (Matrix, PaddedShape) {
+        let n = chain.width, k = chain.reduced, d = chain.hidden, length = shape.length
+        let groups = (shape.count + n - 1) / n
+        let mixed = buffers.matrix(\.mixed, rows: groups * length, cols: d)
+        mixed.zero()
+        for query in 0..<shape.count {
+            let group = query / n, slot = query % n
+            compute.linear(hidden.base + query * length * d, lda: d, rows: shape.lengths[query], adapters.down,
+                           into: mixed.base + group * length * d + slot * k, ldc: d)
+        }
+        chain.multiplex(mixed, into: mixed, rows: groups * length)
+        let lengths = (0..<groups).map { group in shape.lengths[(group * n)..<min(shape.count, (group + 1) * n)].max()! }
+        return (mixed, PaddedShape(count: groups, length: length, lengths: lengths))
+    }
+
+    /// The inverse chain on `rows` mixed states (one per row), then U on every block: row
+    /// r·N + n of the result is block n of row r, up-projected. Valid until the next call.
+    func separate(_ states: Matrix, rows: Int) -> Matrix {
+        let n = chain.width, k = chain.reduced, d = chain.hidden
+        let recovered = buffers.matrix(\.recovered, rows: rows, cols: d)
+        chain.demultiplex(states, into: recovered, rows: rows)
+        let wide = buffers.matrix(\.wide, rows: rows, cols: 3 * d)
+        let wide2 = buffers.matrix(\.wide2, rows: rows, cols: 3 * d)
+        let out = buffers.matrix(\.separated, rows: rows * n, cols: d)
+        for slot in 0..<n {
+            compute.linear(recovered.base + slot * k, lda: d, rows: rows, adapters.up[0], into: wide.base, ldc: 3 * d)
+            compute.relu(wide, rows: rows)
+            compute.linear(wide, rows: rows, adapters.up[1], into: wide2)
+            compute.relu(wide2, rows: rows)
+            compute.linear(wide2.base, lda: 3 * d, rows: rows, adapters.up[2], into: out.base + slot * d, ldc: n * d)
+        }
+        return out
+    }
+
+    /// Rows `rows` of `source`, packed into a reused [rows.count, cols] matrix.
+    func gather(_ source: Matrix, rows: [Int]) -> Matrix {
+        let out = buffers.matrix(\.gathered, rows: rows.count, cols: source.cols)
+        for (i, r) in rows.enumerated() { out.row(i).update(from: source.row(r), count: source.cols) }
+        return out
+    }
+}
+
+/// The multiplexed path's buffers, reallocated only when a batch's shape changes.
+struct MuxBuffers {
+    var mixed = Matrix(rows: 0, cols: 0)
+    var recovered = Matrix(rows: 0, cols: 0)
+    var wide = Matrix(rows: 0, cols: 0)
+    var wide2 = Matrix(rows: 0, cols: 0)
+    var separated = Matrix(rows: 0, cols: 0)
+    var gathered = Matrix(rows: 0, cols: 0)
+
+    /// The buffer at `key`, reallocated unless it is exactly rows × cols (callers rely on
+    /// the row count, e.g. the T5 encoder checks it).
+    mutating func matrix(_ key: WritableKeyPath<MuxBuffers, Matrix>, rows: Int, cols: Int) -> Matrix {
+        if self[keyPath: key].rows != rows || self[keyPath: key].cols != cols {
+            self[keyPath: key] = Matrix(rows: rows, cols: cols)
+        }
+        return self[keyPath: key]
+    }
+}

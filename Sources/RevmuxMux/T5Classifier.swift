@@ -1,0 +1,70 @@
+import RevmuxBundle
+import RevmuxCompute
+import RevmuxModels
+import RevmuxTokenizers
+
+/// A T5 task: the encoder's layers [cf, L) and the whole decoder run on mixed sequences;
+/// the first decoder position's state is separated and read through the LM head,
+/// restricted to the label words.
+public final class T5Classifier: TaskClassifier {
+    public let model: T5Model
+    public let task: RevmuxSection
+    public let tokenizer: Tokenizer
+    let verbalizer: Verbalizer
+    let path: MuxPath
+
+    public init(bundle: BundleFile, threads: Int = 1) throws(MuxError) {
+        guard let task = bundle.manifest.revmux else { throw .noTask }
+        do {
+            model = try T5Model(bundle: bundle, threads: threads)
+        } catch {
+            throw .model(error)
+        }
+        self.task = task
+        do {
+            tokenizer = try Tokenizer(bundle: bundle)
+        } catch {
+            throw .tokenizer(error)
+        }
+        verbalizer = try Verbalizer(task, tokenizer: tokenizer)
+        path = MuxPath(try MuxAdapters(TaskTensors(bundle: bundle), hidden: model.config.hiddenSize, width: task.muxWidth),
+                       compute: model.compute)
+    }
+
+    public var layerCount: Int { model.encoderLayerCount }
+
+    public func classify(_ queries: [TextQuery], multiplexed: Bool) throws(MuxError) -> [[Float]] {
+        guard !queries.isEmpty else { return [] }
+        let encodings = tokenizer.encodeBatch(queries.map { (verbalizer.prompt($0), nil) })
+        return try logits(TokenBatch(padding: encodings.map { $0.ids.map(Int32.init) }), multiplexed: multiplexed)
+    }
+
+    /// Label-word logits [count][labels] for already tokenized prompts.
+    public func logits(_ batch: TokenBatch, multiplexed: Bool) throws(MuxError) -> [[Float]] {
+        do {
+            let hidden = try model.embed(batch)
+            let layers = model.encoderLayerCount
+            guard multiplexed else {
+                model.runEncoderLayers(0..<layers, hidden, batch.shape)
+                model.finishEncoder(hidden)
+                let states = try model.decode(startTokens(batch.count), encoderOutput: hidden, encoder: batch.shape)
+                return try model.logits(states, rows: Array(0..<batch.count), tokens: verbalizer.tokenIds)
+            }
+            model.runEncoderLayers(0..<task.prefillLayers, hidden, batch.shape)
+            let (mixed, shape) = path.mix(hidden, batch.shape)
+            model.runEncoderLayers(task.prefillLayers..<layers, mixed, shape)
+            model.finishEncoder(mixed)
+            let states = try model.decode(startTokens(shape.count), encoderOutput: mixed, encoder: shape)
+            let separated = path.separate(states, rows: shape.count)
+            return try model.logits(separated, rows: Array(0..<batch.count), tokens: verbalizer.tokenIds)
+        } catch {
+            throw .model(error)
+        }
+    }
+
+    /// One decoder position per sequence: decoder_start_token_id, whose output predicts the
+    /// answer's first token.
+    private func startTokens(_ count: Int) -> TokenBatch {
+        TokenBatch(padding: Array(repeating: [model.config.decoderStartTokenId], count: count))
+    }
+}
