@@ -116,3 +116,23 @@ struct QueryInput: Sequence, IteratorProtocol {
             : .failure(LineProblem(stringLiteral: "has label \"\(name)\", which is not one of the task's (\(labelList.joined(separator: ", ")))"))
     }
 }
+
+/// The records of `revmux run` and `revmux embed`: the --text values, or FILE ('-' for
+/// standard input) in its format (from the extension when `auto`).
+func openRecords(texts: [String], input: String?, format: InputFormat, labels: [String]) throws
+    -> AnySequence<Result<InputRecord, InputProblem>> {
+    guard let input else {
+        return AnySequence(texts.enumerated().map { .success(InputRecord(line: $0 + 1, query: TextQuery($1), label: nil)) })
+    }
+    let handle: FileHandle
+    if input == "-" {
+        handle = .standardInput
+    } else if let file = FileHandle(forReadingAtPath: input) {
+        handle = file
+    } else {
+        printError("\(input): cannot open for reading")
+        throw ExitCode(Sysexits.ioError)
+    }
+    let format = format == .auto ? QueryInput.format(for: input == "-" ? nil : input) : format
+    return AnySequence(QueryInput(handle, format: format, labels: labels))
+}

@@ -82,7 +82,7 @@ struct Run: ParsableCommand {
         }
         var summary = Summary(multiplexed: !noMux, muxWidth: classifier.muxWidth)
         var pending: [InputRecord] = []
-        for record in try records(labels: classifier.labels) {
+        for record in try openRecords(texts: texts, input: input, format: format, labels: classifier.labels) {
             switch record {
             case .success(let record):
                 pending.append(record)
@@ -117,23 +117,6 @@ struct Run: ParsableCommand {
             printError("\(bundle): \(error)")
             throw ExitCode(Sysexits.dataError)
         }
-    }
-
-    private func records(labels: [String]) throws -> AnySequence<Result<InputRecord, InputProblem>> {
-        guard let input else {
-            return AnySequence(texts.enumerated().map { .success(InputRecord(line: $0 + 1, query: TextQuery($1), label: nil)) })
-        }
-        let handle: FileHandle
-        if input == "-" {
-            handle = .standardInput
-        } else if let file = FileHandle(forReadingAtPath: input) {
-            handle = file
-        } else {
-            printError("\(input): cannot open for reading")
-            throw ExitCode(Sysexits.ioError)
-        }
-        let format = format == .auto ? QueryInput.format(for: input == "-" ? nil : input) : format
-        return AnySequence(QueryInput(handle, format: format, labels: labels))
     }
 
     private func classify(_ records: [InputRecord], _ classifier: any TaskClassifier, _ summary: inout Summary) throws {

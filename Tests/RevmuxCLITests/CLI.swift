@@ -30,8 +30,14 @@ enum CLI {
         process.standardError = err
         process.standardInput = input
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
+        // Feed standard input from another thread: a child that answers as it reads (run,
+        // embed) would otherwise fill its output pipe while we are still writing.
+        let writer = input.fileHandleForWriting
+        let feeding = Thread {
+            if let stdin { writer.write(Data(stdin.utf8)) }
+            try? writer.close()
+        }
+        feeding.start()
         // Read both pipes before waiting, so a chatty child cannot block on a full pipe.
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
         let stderrData = err.fileHandleForReading.readDataToEndOfFile()
