@@ -1,0 +1,62 @@
+import Dispatch
+
+/// Per-thread f32 tiles of dequantised weight rows, allocated once per model.
+public final class TileScratch: @unchecked Sendable {
+    // Sendable: each thread of a `linear` call writes only its own slot.
+    public let tileRows: Int
+    let slots: [Matrix]
+
+    /// Room for `tileRows` rows of up to `maxCols` columns on each of `threads` threads.
+    public init(threads: Int, tileRows: Int, maxCols: Int) {
+        self.tileRows = tileRows
+        slots = (0..<max(1, threads)).map { _ in Matrix(rows: tileRows, cols: maxCols) }
+    }
+}
+
+extension Compute {
+    /// Like `forEachChunk`, also passing the chunk's index (below `threads`) so it can use
+    /// per-thread buffers.
+    public func forEachIndexedChunk(count: Int, _ body: (Int, Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let chunks = min(threads, count)
+        if chunks == 1 {
+            body(0, 0..<count)
+            return
+        }
+        // The chunks are disjoint ranges; callers write only what their range owns.
+        nonisolated(unsafe) let body = body
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks))
+        }
+    }
+
+    /// C[rows, out] = A[rows, in] · Wᵀ, with W dense or in blocks. Dense weights split the
+    /// rows among threads; block weights split W into tiles of `scratch.tileRows` rows, each
+    /// dequantised into the thread's scratch and multiplied by OpenBLAS, so every thread
+    /// works even on a single token and only a tile is ever in f32.
+    public func linear(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ weight: WeightMatrix,
+                       into c: UnsafeMutablePointer<Float>, ldc: Int, scratch: TileScratch) {
+        let n = weight.rows, k = weight.cols
+        switch weight {
+        case .dense(let w):
+            let wb = UnsafePointer(w.base)
+            forEachChunk(rows: rows, minRows: 8) { range in
+                sgemmABt(m: range.count, n: n, k: k, alpha: 1, a + range.lowerBound * lda, lda: lda,
+                         wb, ldb: k, beta: 0, c + range.lowerBound * ldc, ldc: ldc)
+            }
+        case .blocks(let blocks):
+            let tile = scratch.tileRows
+            precondition(k <= scratch.slots[0].cols && threads <= scratch.slots.count, "scratch too small")
+            let slots = scratch.slots
+            forEachIndexedChunk(count: (n + tile - 1) / tile) { chunk, tiles in
+                let buffer = slots[chunk].base
+                for t in tiles {
+                    let start = t * tile, end = min(n, start + tile)
+                    blocks.dequantize(rows: start..<end, into: buffer)
+                    sgemmABt(m: rows, n: end - start, k: k, alpha: 1, a, lda: lda, buffer, ldb: k, beta: 0,
+                             c + start, ldc: ldc)
+                }
+            }
+        }
+    }
+}
