@@ -31,9 +31,10 @@ extension Compute {
     }
 
     /// C[rows, out] = A[rows, in] · Wᵀ, with W dense or in blocks. Dense weights split the
-    /// rows among threads; block weights split W into tiles of `scratch.tileRows` rows, each
-    /// dequantised into the thread's scratch and multiplied by OpenBLAS, so every thread
-    /// works even on a single token and only a tile is ever in f32.
+    /// rows among threads. Block weights are dequantised `scratch.tileRows` rows at a time into
+    /// the thread's scratch and multiplied by OpenBLAS, so only a tile is ever in f32: with
+    /// many rows each thread takes its own rows and goes through every tile (dequantising is
+    /// cheap next to the product), with few rows the threads share out the tiles instead.
     public func linear(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ weight: WeightMatrix,
                        into c: UnsafeMutablePointer<Float>, ldc: Int, scratch: TileScratch) {
         let n = weight.rows, k = weight.cols
@@ -45,18 +46,27 @@ extension Compute {
                          wb, ldb: k, beta: 0, c + range.lowerBound * ldc, ldc: ldc)
             }
         case .blocks(let blocks):
-            let tile = scratch.tileRows
+            let tile = scratch.tileRows, tiles = (n + tile - 1) / tile
             precondition(k <= scratch.slots[0].cols && threads <= scratch.slots.count, "scratch too small")
             let slots = scratch.slots
-            forEachIndexedChunk(count: (n + tile - 1) / tile) { chunk, tiles in
-                let buffer = slots[chunk].base
+            func multiply(rows range: Range<Int>, tiles: Range<Int>, slot: Int) {
+                let buffer = slots[slot].base
                 for t in tiles {
                     let start = t * tile, end = min(n, start + tile)
                     blocks.dequantize(rows: start..<end, into: buffer)
-                    sgemmABt(m: rows, n: end - start, k: k, alpha: 1, a, lda: lda, buffer, ldb: k, beta: 0,
-                             c + start, ldc: ldc)
+                    sgemmABt(m: range.count, n: end - start, k: k, alpha: 1, a + range.lowerBound * lda, lda: lda,
+                             buffer, ldb: k, beta: 0, c + range.lowerBound * ldc + start, ldc: ldc)
                 }
+            }
+            if rows >= threads * Self.rowsPerThreadForRowSplit {
+                forEachIndexedChunk(count: rows) { slot, range in multiply(rows: range, tiles: 0..<tiles, slot: slot) }
+            } else {
+                forEachIndexedChunk(count: tiles) { slot, range in multiply(rows: 0..<rows, tiles: range, slot: slot) }
             }
         }
     }
+
+    /// Below this many rows per thread, splitting rows leaves each thread's OpenBLAS call too
+    /// small to pay for dequantising every tile on every thread.
+    static let rowsPerThreadForRowSplit = 32
 }
