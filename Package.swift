@@ -81,6 +81,7 @@ let package = Package(
             dependencies: [
                 "RevmuxFormats",
                 "RevmuxBundle",
+                "RevmuxModels",
                 "RevmuxTokenizers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
