@@ -94,8 +94,15 @@ final class LlamaParityTests: XCTestCase {
         let reference = try reference()
         let rows = try logits(try ggufModel(.keep), reference)
         let same = zip(rows, reference.prompts).filter { argmax($0.0) == $0.1.argmax }.count
-        print("LlamaParity Q4_1 (keep): arg-max agreement \(same)/\(rows.count)")
+        // The reference ran on these very blocks dequantised, so only the order of rounding
+        // differs (tiles instead of whole matrices).
+        var worst: Float = 0
+        for (row, expected) in zip(rows, reference.prompts) {
+            for (id, value) in zip(expected.top_ids, expected.top_logits) { worst = max(worst, abs(row[id] - value)) }
+        }
+        print("LlamaParity Q4_1 (keep): top-8 logits max abs diff \(worst), arg-max agreement \(same)/\(rows.count)")
         XCTAssertGreaterThanOrEqual(same, 98)
+        XCTAssertLessThanOrEqual(worst, 1e-3)
     }
 
     /// A sequence's logits don't depend on what else is in its batch or how long the padding
