@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
 import RevmuxBundle
-import RevmuxCompute
 import RevmuxModels
-import RevmuxTensors
 
 /// Prompt-processing speed of LlamaModel on SmolLM2-135M (f32 and Q4_1 bundles, 1 and 2
 /// threads) against transformers on the Hugging Face folder made from the same GGUF.
@@ -78,46 +76,6 @@ struct LlamaBench: ParsableCommand {
                          peerSeconds.map { ratio($0, ours) } ?? "-"])
         }
         print("SmolLM2-135M prompt processing, \(batch) x \(tokens) tokens, logits at the last token, fastest of \(repeats)")
-        printTable(rows)
-        try kernels(BundleFile(path: scratch.appendingPathComponent("keep.revmux").path))
-    }
-
-    /// One Q4_1 linear (layer 0's FFN gate, 1536 x 576) on one thread, for several input row
-    /// counts: tiles dequantised for OpenBLAS, the block dot-product kernel, and OpenBLAS on
-    /// the weight already in f32 (the floor neither can beat).
-    private func kernels(_ bundle: BundleFile) throws {
-        let name = "layers.0.ffn.gate.weight"
-        guard let tensor = bundle.tensor(named: name), case .blocks(let blocks) = try WeightMatrix(tensor) else {
-            throw ValidationError("\(name) is not a block tensor")
-        }
-        let dense = WeightMatrix.dense(try Matrix(tensor))
-        let compute = Compute(threads: 1)
-        var rows = [["input rows", "tile 64 + sgemm", "tile 128 + sgemm", "block dot", "f32 sgemm (floor)"]]
-        for m in [1, 4, 16, 64, 512] {
-            let input = Matrix(rows: m, cols: blocks.cols), output = Matrix(rows: m, cols: blocks.rows)
-            for i in 0..<input.count { input.base[i] = Float(i % 97) / 97 - 0.5 }
-            let calls = max(1, 1024 / m)
-            func measure(_ body: () -> Void) throws -> String {
-                let seconds = try time(repeats) { for _ in 0..<calls { body() } }
-                return String(format: "%.1f µs", seconds / Double(calls) * 1e6)
-            }
-            var cells = ["\(m)"]
-            for tile in [64, 128] {
-                let scratch = TileScratch(threads: 1, tileRows: tile, maxCols: blocks.cols)
-                cells.append(try measure {
-                    compute.linear(input.base, lda: input.cols, rows: m, .blocks(blocks), into: output.base, ldc: output.cols, scratch: scratch)
-                })
-            }
-            cells.append(try measure {
-                compute.blockDotLinear(input.base, lda: input.cols, rows: m, blocks, into: output.base, ldc: output.cols)
-            })
-            let scratch = TileScratch(threads: 1, tileRows: 1, maxCols: 1)
-            cells.append(try measure {
-                compute.linear(input.base, lda: input.cols, rows: m, dense, into: output.base, ldc: output.cols, scratch: scratch)
-            })
-            rows.append(cells)
-        }
-        print("\nQ4_1 linear \(name) [\(blocks.rows), \(blocks.cols)], 1 thread, time per call, median of \(repeats)")
         printTable(rows)
     }
 
