@@ -31,7 +31,7 @@ extension Compute {
     }
 
     /// C[rows, out] = A[rows, in] · Wᵀ, with W dense or in blocks. Dense weights split the
-    /// rows among threads. Block weights are dequantised `scratch.tileRows` rows at a time into
+    /// rows among threads, or W's rows when there are too few. Block weights are dequantised `scratch.tileRows` rows at a time into
     /// the thread's scratch and multiplied by OpenBLAS, so only a tile is ever in f32. The
     /// threads share out the tiles; only with hundreds of rows does each thread take its own
     /// rows through every tile instead, where the larger products outweigh dequantising twice.
@@ -41,9 +41,17 @@ extension Compute {
         switch weight {
         case .dense(let w):
             let wb = UnsafePointer(w.base)
-            forEachChunk(rows: rows, minRows: 8) { range in
-                sgemmABt(m: range.count, n: n, k: k, alpha: 1, a + range.lowerBound * lda, lda: lda,
-                         wb, ldb: k, beta: 0, c + range.lowerBound * ldc, ldc: ldc)
+            if rows >= threads * 8 {
+                forEachChunk(rows: rows, minRows: 8) { range in
+                    sgemmABt(m: range.count, n: n, k: k, alpha: 1, a + range.lowerBound * lda, lda: lda,
+                             wb, ldb: k, beta: 0, c + range.lowerBound * ldc, ldc: ldc)
+                }
+            } else {
+                // A short prompt or a head over a few last tokens: share out the weight rows.
+                forEachChunk(rows: n, minRows: 64) { range in
+                    sgemmABt(m: rows, n: range.count, k: k, alpha: 1, a, lda: lda, wb + range.lowerBound * k, ldb: k,
+                             beta: 0, c + range.lowerBound, ldc: ldc)
+                }
             }
         case .blocks(let blocks):
             let tile = scratch.tileRows, tiles = (n + tile - 1) / tile

@@ -151,6 +151,17 @@ final class LlamaParityTests: XCTestCase {
         XCTAssertEqual(try single.lastTokenLogits(sequences), batched, "1 thread vs 2")
     }
 
+    /// Too few rows to split among threads: the weights' rows are split instead, with the
+    /// same result.
+    func testShortPromptThreadsAgree() throws {
+        let prompt = [try reference().prompts.map(\.ids).min { $0.count < $1.count }!]
+        for dtype in [TargetType.f32, .keep] {
+            let one = try ggufModel(dtype, threads: 1).lastTokenLogits(prompt)
+            let two = try ggufModel(dtype, threads: 2).lastTokenLogits(prompt)
+            XCTAssertEqual(one, two, "\(dtype), \(prompt[0].count) tokens")
+        }
+    }
+
     /// Issue 4: the Hugging Face folder made from the same GGUF (rotate_half layout, HF
     /// names) gives the same logits as the GGUF (interleaved layout).
     func testHFFolderMatchesGGUF() throws {
