@@ -41,13 +41,14 @@ extension Compute {
         switch weight {
         case .dense(let w):
             let wb = UnsafePointer(w.base)
-            if rows >= threads * 8 {
+            if rows >= threads * 64 {
                 forEachChunk(rows: rows, minRows: 8) { range in
                     sgemmABt(m: range.count, n: n, k: k, alpha: 1, a + range.lowerBound * lda, lda: lda,
                              wb, ldb: k, beta: 0, c + range.lowerBound * ldc, ldc: ldc)
                 }
             } else {
-                // A short prompt or a head over a few last tokens: share out the weight rows.
+                // A short prompt or a head over a few last tokens is bound by reading W, so each
+                // thread reads half of it rather than all of it for half the rows.
                 forEachChunk(rows: n, minRows: 64) { range in
                     sgemmABt(m: rows, n: range.count, k: k, alpha: 1, a, lda: lda, wb + range.lowerBound * k, ldb: k,
                              beta: 0, c + range.lowerBound, ldc: ldc)
