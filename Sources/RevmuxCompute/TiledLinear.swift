@@ -8,6 +8,7 @@ public final class TileScratch: @unchecked Sendable {
 
     /// Room for `tileRows` rows of up to `maxCols` columns on each of `threads` threads.
     public init(threads: Int, tileRows: Int, maxCols: Int) {
+        precondition(tileRows > 0, "tileRows must be positive")
         self.tileRows = tileRows
         slots = (0..<max(1, threads)).map { _ in Matrix(rows: tileRows, cols: maxCols) }
     }
@@ -31,10 +32,11 @@ extension Compute {
     }
 
     /// C[rows, out] = A[rows, in] · Wᵀ, with W dense or in blocks. Dense weights split the
-    /// rows among threads, or W's rows when there are too few. Block weights are dequantised `scratch.tileRows` rows at a time into
-    /// the thread's scratch and multiplied by OpenBLAS, so only a tile is ever in f32. The
-    /// threads share out the tiles; only with hundreds of rows does each thread take its own
-    /// rows through every tile instead, where the larger products outweigh dequantising twice.
+    /// rows among threads, or W's rows when there are too few. Block weights are dequantised
+    /// `scratch.tileRows` rows at a time into the thread's scratch and multiplied by OpenBLAS,
+    /// so only a tile is ever in f32. The threads share out the tiles; only with hundreds of
+    /// rows does each thread take its own rows through every tile instead, where the larger
+    /// products outweigh dequantising twice.
     public func linear(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ weight: WeightMatrix,
                        into c: UnsafeMutablePointer<Float>, ldc: Int, scratch: TileScratch) {
         let n = weight.rows, k = weight.cols
