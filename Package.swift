@@ -84,6 +84,7 @@ let package = Package(
             dependencies: [
                 "RevmuxFormats",
                 "RevmuxBundle",
+                "RevmuxModels",
                 "RevmuxTokenizers",
                 "RevmuxModels",
                 "RevmuxMux",
@@ -106,7 +107,7 @@ let package = Package(
         // Runs the built `revmux` binary: exit codes, messages, JSON output.
         .testTarget(name: "RevmuxCLITests", dependencies: ["revmux", "RevmuxTestSupport", "RevmuxTokenizers", "RevmuxFormats"]),
         .testTarget(name: "RevmuxTokenizersTests", dependencies: ["RevmuxTokenizers", "RevmuxFormats"]),
-        .testTarget(name: "RevmuxModelsTests", dependencies: ["RevmuxModels", "RevmuxBundle", "RevmuxTestSupport"]),
+        .testTarget(name: "RevmuxModelsTests", dependencies: ["RevmuxModels", "RevmuxBundle", "RevmuxTestSupport", "RevmuxTokenizers", "RevmuxFormats"]),
         .testTarget(
             name: "RevmuxMuxTests",
             dependencies: ["RevmuxMux", "RevmuxModels", "RevmuxCompute", "RevmuxBundle", "RevmuxTokenizers", "RevmuxTestSupport"]),
