@@ -54,7 +54,10 @@ public final class LlamaModel {
     let finalNorm: Matrix
     let layers: [LlamaLayer]
     let scratch: TileScratch
-    private var workspace: LlamaWorkspace?
+    /// Workspaces by batch shape: a multiplexed run alternates between the prefill shape
+    /// (B sequences) and the mixed one (B/N).
+    private var workspaces: [Shape: LlamaWorkspace] = [:]
+    private struct Shape: Hashable { let count: Int, length: Int }
 
     public convenience init(path: String, threads: Int = 1, tileRows: Int = 64) throws {
         try self.init(bundle: BundleFile(path: path), threads: threads, tileRows: tileRows)
@@ -113,10 +116,12 @@ public final class LlamaModel {
 
     public var layerCount: Int { layers.count }
 
-    private func workspace(for batch: TokenBatch) -> LlamaWorkspace {
-        if let workspace, workspace.count == batch.count, workspace.length == batch.length { return workspace }
-        let fresh = LlamaWorkspace(config, count: batch.count, length: batch.length)
-        workspace = fresh
+    private func workspace(count: Int, length: Int) -> LlamaWorkspace {
+        let shape = Shape(count: count, length: length)
+        if let space = workspaces[shape] { return space }
+        if workspaces.count >= 4 { workspaces.removeAll() }
+        let fresh = LlamaWorkspace(config, count: count, length: length)
+        workspaces[shape] = fresh
         return fresh
     }
 
@@ -129,7 +134,7 @@ public final class LlamaModel {
         }
         if let empty = batch.lengths.firstIndex(of: 0) { throw .config("sequence \(empty) is empty; a decoder needs at least one token") }
         for id in batch.ids where id < 0 || Int(id) >= config.vocabularySize { throw .config("token id \(id) is out of range") }
-        let space = workspace(for: batch)
+        let space = workspace(count: batch.count, length: batch.length)
         let hidden = space.hidden, tokens = tokens
         batch.ids.withUnsafeBufferPointer { ids in
             compute.forEachChunk(rows: ids.count, minRows: 16) { range in
@@ -139,14 +144,15 @@ public final class LlamaModel {
         return hidden
     }
 
-    /// Runs decoder layers `range` in place on `hidden` (from `embed` of the same batch).
-    /// Attention is causal and sees only each sequence's real tokens; padded rows are
-    /// computed but never read by a real one.
-    public func runLayers(_ range: Range<Int>, _ hidden: Matrix, _ batch: TokenBatch) {
+    /// Runs decoder layers `range` in place on the first `batch.rows` rows of `hidden` (from
+    /// `embed`, or a multiplexed sequence). Attention is causal and sees only each sequence's
+    /// real tokens; padded rows are computed but never read by a real one.
+    public func runLayers(_ range: Range<Int>, _ hidden: Matrix, _ batch: PaddedShape) {
         precondition(range.lowerBound >= 0 && range.upperBound <= layers.count)
-        let space = workspace(for: batch)
-        precondition(hidden === space.hidden, "hidden must come from embed() of this batch shape")
-        let rows = batch.count * batch.length
+        precondition(hidden.cols == config.hiddenSize && hidden.rows >= batch.rows)
+        let space = workspace(count: batch.count, length: batch.length)
+        precondition(hidden !== space.normed && hidden !== space.projected)
+        let rows = batch.rows
         let h = config.hiddenSize, kv = config.kvSize, inter = config.intermediateSize
         let eps = config.rmsNormEps
         let qkv = space.qkv.base, ld = space.qkv.cols, normed = UnsafePointer(space.normed.base)
@@ -180,7 +186,7 @@ public final class LlamaModel {
     }
 
     /// Rotary embeddings on every real token's Q and K heads, at its position in its sequence.
-    private func rotate(_ space: LlamaWorkspace, _ batch: TokenBatch) {
+    private func rotate(_ space: LlamaWorkspace, _ batch: PaddedShape) {
         let d = config.headSize, qkvHeads = config.heads + config.kvHeads, layout = config.ropeLayout
         let qkv = space.qkv, rotary = space.rotary, length = batch.length, lengths = batch.lengths
         compute.forEachChunk(rows: batch.count * length, minRows: 16) { range in
@@ -193,7 +199,7 @@ public final class LlamaModel {
 
     /// Causal scaled dot-product attention of every (sequence, head) over its real tokens;
     /// query heads share K/V heads in groups of heads / kv_heads.
-    private func attention(_ space: LlamaWorkspace, _ batch: TokenBatch) {
+    private func attention(_ space: LlamaWorkspace, _ batch: PaddedShape) {
         let h = config.hiddenSize, kv = config.kvSize, heads = config.heads, d = config.headSize
         let group = heads / config.kvHeads, length = batch.length, ld = space.qkv.cols
         let scale = 1 / Float(d).squareRoot()
@@ -221,13 +227,21 @@ public final class LlamaModel {
 
     /// The final RMSNorm of each sequence's last real token, in the workspace: [count, hidden].
     private func lastHidden(_ hidden: Matrix, _ batch: TokenBatch) -> Matrix {
-        let space = workspace(for: batch)
-        precondition(hidden === space.hidden, "hidden must come from embed() of this batch shape")
+        let space = workspace(count: batch.count, length: batch.length)
         for b in 0..<batch.count {
             space.last.row(b).update(from: hidden.row(b * batch.length + batch.lengths[b] - 1), count: config.hiddenSize)
         }
         compute.rmsNorm(space.last, gamma: finalNorm, eps: config.rmsNormEps)
         return space.last
+    }
+
+    /// Logits of `tokens` for states that have been through every layer but not the final
+    /// norm (e.g. separated from a multiplexed sequence), one per row of `states`, which are
+    /// normed in place: [rows][tokens.count].
+    public func headLogits(_ states: Matrix, rows: Int, tokens: [Int32]) throws(ModelError) -> [[Float]] {
+        precondition(states.cols == config.hiddenSize && rows <= states.rows)
+        compute.rmsNorm(states, rows: rows, gamma: finalNorm, eps: config.rmsNormEps)
+        return try restrictedLogits(states, rows: rows, tokens: tokens)
     }
 
     /// Logits over the whole vocabulary at each sequence's last real token: [count][vocab].
@@ -242,21 +256,24 @@ public final class LlamaModel {
     /// Logits of `tokens` only (e.g. a verbaliser's label words) at each sequence's last real
     /// token: [count][tokens.count], in the order given.
     public func lastTokenLogits(_ hidden: Matrix, _ batch: TokenBatch, tokens: [Int32]) throws(ModelError) -> [[Float]] {
+        try restrictedLogits(lastHidden(hidden, batch), rows: batch.count, tokens: tokens)
+    }
+
+    private func restrictedLogits(_ states: Matrix, rows count: Int, tokens: [Int32]) throws(ModelError) -> [[Float]] {
         for id in tokens where id < 0 || Int(id) >= config.vocabularySize { throw .config("token id \(id) is out of range") }
-        let last = lastHidden(hidden, batch)
         let rows = Matrix(rows: tokens.count, cols: config.hiddenSize)
         for (i, id) in tokens.enumerated() { head.copyRow(Int(id), to: rows.row(i)) }
-        let logits = Matrix(rows: batch.count, cols: tokens.count)
-        sgemmABt(m: batch.count, n: tokens.count, k: config.hiddenSize, alpha: 1, last.base, lda: last.cols,
+        let logits = Matrix(rows: count, cols: tokens.count)
+        sgemmABt(m: count, n: tokens.count, k: config.hiddenSize, alpha: 1, states.base, lda: states.cols,
                  rows.base, ldb: rows.cols, beta: 0, logits.base, ldc: logits.cols)
-        return (0..<batch.count).map(logits.rowArray)
+        return (0..<count).map(logits.rowArray)
     }
 
     /// Embeds, runs every layer and returns the last-token logits of one padded batch.
     public func lastTokenLogits(_ batch: TokenBatch) throws(ModelError) -> [[Float]] {
         guard batch.count > 0 else { return [] }
         let hidden = try embed(batch)
-        runLayers(0..<layers.count, hidden, batch)
+        runLayers(0..<layers.count, hidden, batch.shape)
         return lastTokenLogits(hidden, batch)
     }
 

@@ -14,7 +14,7 @@ public final class BertClassifier: TaskClassifier {
 
     public init(bundle: BundleFile, threads: Int = 1) throws(MuxError) {
         guard let task = bundle.manifest.revmux else { throw .noTask }
-        guard bundle.manifest.family == .bert else { throw .unsupportedFamily(bundle.manifest.family.rawValue) }
+        guard bundle.manifest.family == .bert else { throw .model(.config("family is \(bundle.manifest.family.rawValue), not bert")) }
         do {
             model = try BertModel(bundle: bundle, threads: threads)
         } catch {
@@ -39,6 +39,7 @@ public final class BertClassifier: TaskClassifier {
     }
 
     public var layerCount: Int { model.layerCount }
+    public var hasTaskHead: Bool { true }
 
     public func classify(_ queries: [TextQuery], multiplexed: Bool) throws(MuxError) -> [[Float]] {
         let encodings = tokenizer.encodeBatch(queries.map { ($0.text, $0.pair) })

@@ -3,7 +3,6 @@ import RevmuxModels
 public enum MuxError: Error, CustomStringConvertible, Sendable {
     /// The bundle carries no RevMUX section, so there is nothing to classify into.
     case noTask
-    case unsupportedFamily(String)
     case model(ModelError)
     case tokenizer(BundleTokenizerError)
     case task(String)
@@ -12,7 +11,6 @@ public enum MuxError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .noTask:
             "the bundle has no task: convert it with --labels and --adapters FILE (or --init-adapters SEED for testing)"
-        case .unsupportedFamily(let family): "multiplexed classification of \(family) models is not supported yet"
         case .model(let error): error.description
         case .tokenizer(let error): error.description
         case .task(let message): message

@@ -32,6 +32,7 @@ public final class T5Classifier: TaskClassifier {
     }
 
     public var layerCount: Int { model.encoderLayerCount }
+    public var hasTaskHead: Bool { false }
 
     public func classify(_ queries: [TextQuery], multiplexed: Bool) throws(MuxError) -> [[Float]] {
         guard !queries.isEmpty else { return [] }

@@ -16,6 +16,9 @@ public struct TextQuery: Sendable, Equatable {
 public protocol TaskClassifier: AnyObject {
     var task: RevmuxSection { get }
     var layerCount: Int { get }
+    /// Whether the unmultiplexed path reads trained task tensors too (a BERT classifier
+    /// head), or only the frozen model (a verbaliser over the LM head).
+    var hasTaskHead: Bool { get }
     /// Logits [queries][labels]: multiplexed in groups of N consecutive queries, or each
     /// query alone through the whole backbone (the teacher) when `multiplexed` is false.
     func classify(_ queries: [TextQuery], multiplexed: Bool) throws(MuxError) -> [[Float]]
@@ -32,6 +35,6 @@ public func openClassifier(_ bundle: BundleFile, threads: Int) throws(MuxError) 
     switch bundle.manifest.family {
     case .bert: try BertClassifier(bundle: bundle, threads: threads)
     case .t5: try T5Classifier(bundle: bundle, threads: threads)
-    case .llama: throw .unsupportedFamily(bundle.manifest.family.rawValue)
+    case .llama: try LlamaClassifier(bundle: bundle, threads: threads)
     }
 }

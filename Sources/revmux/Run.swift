@@ -76,9 +76,9 @@ struct Run: ParsableCommand {
     func run() throws {
         let classifier = try openTask()
         var stderr = StandardError()
-        if classifier.task.untrained {
-            print("revmux: note: this bundle's adapters and head are untrained (--init-adapters): its predictions are noise",
-                  to: &stderr)
+        if classifier.task.untrained, !noMux || classifier.hasTaskHead {
+            let what = noMux ? "classifier head is" : "adapters are"
+            print("revmux: note: this bundle's \(what) untrained (--init-adapters): its predictions are noise", to: &stderr)
         }
         var summary = Summary(multiplexed: !noMux, muxWidth: classifier.muxWidth)
         var pending: [InputRecord] = []

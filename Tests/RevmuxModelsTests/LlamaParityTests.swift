@@ -137,8 +137,8 @@ final class LlamaParityTests: XCTestCase {
 
         let batch = TokenBatch(padding: sequences)
         let hidden = try model.embed(batch)
-        model.runLayers(0..<7, hidden, batch)
-        model.runLayers(7..<model.layerCount, hidden, batch)
+        model.runLayers(0..<7, hidden, batch.shape)
+        model.runLayers(7..<model.layerCount, hidden, batch.shape)
         let split = model.lastTokenLogits(hidden, batch)
         let labels: [Int32] = [3, 4649, 49151, 0]
         let restricted = try model.lastTokenLogits(hidden, batch, tokens: labels)

@@ -1,0 +1,69 @@
+import RevmuxBundle
+import RevmuxCompute
+import RevmuxModels
+import RevmuxTokenizers
+
+/// A LLaMA task: layers [cf, L) run on mixed sequences; each query's own last real token
+/// is separated and read through the final norm and the LM head, restricted to the label
+/// words.
+public final class LlamaClassifier: TaskClassifier {
+    public let model: LlamaModel
+    public let task: RevmuxSection
+    public let tokenizer: Tokenizer
+    let verbalizer: Verbalizer
+    let path: MuxPath
+
+    public init(bundle: BundleFile, threads: Int = 1) throws(MuxError) {
+        guard let task = bundle.manifest.revmux else { throw .noTask }
+        do {
+            model = try LlamaModel(bundle: bundle, threads: threads)
+        } catch {
+            throw .model(error)
+        }
+        self.task = task
+        do {
+            var tokenizer = try Tokenizer(bundle: bundle)
+            tokenizer.padding = nil
+            self.tokenizer = tokenizer
+        } catch {
+            throw .tokenizer(error)
+        }
+        verbalizer = try Verbalizer(task, tokenizer: tokenizer)
+        path = MuxPath(try MuxAdapters(TaskTensors(bundle: bundle), hidden: model.config.hiddenSize, width: task.muxWidth),
+                       compute: model.compute)
+    }
+
+    public var layerCount: Int { model.layerCount }
+    public var hasTaskHead: Bool { false }
+
+    public func classify(_ queries: [TextQuery], multiplexed: Bool) throws(MuxError) -> [[Float]] {
+        guard !queries.isEmpty else { return [] }
+        let encodings = tokenizer.encodeBatch(queries.map { (verbalizer.prompt($0), nil) })
+        let limit = model.config.contextLength
+        return try logits(TokenBatch(padding: encodings.map { $0.ids.suffix(limit).map(Int32.init) }), multiplexed: multiplexed)
+    }
+
+    /// Label-word logits [count][labels] for already tokenized prompts.
+    public func logits(_ batch: TokenBatch, multiplexed: Bool) throws(MuxError) -> [[Float]] {
+        do {
+            let hidden = try model.embed(batch)
+            let layers = model.layerCount
+            guard multiplexed else {
+                model.runLayers(0..<layers, hidden, batch.shape)
+                return try model.lastTokenLogits(hidden, batch, tokens: verbalizer.tokenIds)
+            }
+            model.runLayers(0..<task.prefillLayers, hidden, batch.shape)
+            let (mixed, shape) = path.mix(hidden, batch.shape)
+            model.runLayers(task.prefillLayers..<layers, mixed, shape)
+            // Query i (slot n of group g) is read at its own last token of its group's sequence;
+            // separating that row yields every slot, of which slot n is query i's.
+            let n = path.width
+            let lastRows = (0..<batch.count).map { i in (i / n) * shape.length + batch.lengths[i] - 1 }
+            let separated = path.separate(path.gather(mixed, rows: lastRows), rows: batch.count)
+            let own = path.gather(separated, rows: (0..<batch.count).map { i in i * n + i % n })
+            return try model.headLogits(own, rows: batch.count, tokens: verbalizer.tokenIds)
+        } catch {
+            throw .model(error)
+        }
+    }
+}
