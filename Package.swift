@@ -84,9 +84,10 @@ let package = Package(
             dependencies: [
                 "RevmuxFormats",
                 "RevmuxBundle",
-                "RevmuxModels",
                 "RevmuxTokenizers",
                 "RevmuxModels",
+                "RevmuxCompute",
+                "RevmuxTensors",
                 "RevmuxMux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -22,7 +22,7 @@ struct TokenizeBench: ParsableCommand {
         ]
         let linesFile = FileManager.default.temporaryDirectory.appendingPathComponent("revmux-bench-lines-\(getpid()).txt")
         defer { try? FileManager.default.removeItem(at: linesFile) }
-        let peers = try Peer.run("tokenize.py", [linesFile.path, String(repeats)] + tokenizers.map { "\($0.0)=\($0.1)" })
+        let peers = try Peer.run("encode.py", [linesFile.path, String(repeats)] + tokenizers.map { "\($0.0)=\($0.1)" })
         let text = try String(contentsOf: linesFile, encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
         let megabytes = Double(text.utf8.count) / 1e6

