@@ -41,11 +41,9 @@ public final class BertClassifier: TaskClassifier {
     public var layerCount: Int { model.layerCount }
     public var hasTaskHead: Bool { true }
 
-    public func classify(_ queries: [TextQuery], multiplexed: Bool) throws(MuxError) -> [[Float]] {
+    public func tokenize(_ queries: [TextQuery]) -> TokenBatch {
         let encodings = tokenizer.encodeBatch(queries.map { ($0.text, $0.pair) })
-        let batch = TokenBatch(padding: encodings.map { $0.ids.map(Int32.init) },
-                               typeIds: encodings.map { $0.typeIds.map(Int32.init) })
-        return try logits(batch, multiplexed: multiplexed)
+        return TokenBatch(padding: encodings.map { $0.ids.map(Int32.init) }, typeIds: encodings.map { $0.typeIds.map(Int32.init) })
     }
 
     /// Head logits [count][labels], one row per query of `batch`: through the multiplexer

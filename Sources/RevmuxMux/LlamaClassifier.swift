@@ -36,11 +36,10 @@ public final class LlamaClassifier: TaskClassifier {
     public var layerCount: Int { model.layerCount }
     public var hasTaskHead: Bool { false }
 
-    public func classify(_ queries: [TextQuery], multiplexed: Bool) throws(MuxError) -> [[Float]] {
-        guard !queries.isEmpty else { return [] }
+    /// Prompts longer than the context keep their end, where the answer follows.
+    public func tokenize(_ queries: [TextQuery]) -> TokenBatch {
         let encodings = tokenizer.encodeBatch(queries.map { (verbalizer.prompt($0), nil) })
-        let limit = model.config.contextLength
-        return try logits(TokenBatch(padding: encodings.map { $0.ids.suffix(limit).map(Int32.init) }), multiplexed: multiplexed)
+        return TokenBatch(padding: encodings.map { $0.ids.suffix(model.config.contextLength).map(Int32.init) })
     }
 
     /// Label-word logits [count][labels] for already tokenized prompts.

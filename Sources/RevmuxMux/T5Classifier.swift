@@ -34,10 +34,9 @@ public final class T5Classifier: TaskClassifier {
     public var layerCount: Int { model.encoderLayerCount }
     public var hasTaskHead: Bool { false }
 
-    public func classify(_ queries: [TextQuery], multiplexed: Bool) throws(MuxError) -> [[Float]] {
-        guard !queries.isEmpty else { return [] }
+    public func tokenize(_ queries: [TextQuery]) -> TokenBatch {
         let encodings = tokenizer.encodeBatch(queries.map { (verbalizer.prompt($0), nil) })
-        return try logits(TokenBatch(padding: encodings.map { $0.ids.map(Int32.init) }), multiplexed: multiplexed)
+        return TokenBatch(padding: encodings.map { $0.ids.map(Int32.init) })
     }
 
     /// Label-word logits [count][labels] for already tokenized prompts.

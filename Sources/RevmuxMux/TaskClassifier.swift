@@ -1,4 +1,5 @@
 import RevmuxBundle
+import RevmuxModels
 import RevmuxTokenizers
 
 /// One query: a text, or a pair of texts for tasks such as entailment.
@@ -19,12 +20,20 @@ public protocol TaskClassifier: AnyObject {
     /// Whether the unmultiplexed path reads trained task tensors too (a BERT classifier
     /// head), or only the frozen model (a verbaliser over the LM head).
     var hasTaskHead: Bool { get }
-    /// Logits [queries][labels]: multiplexed in groups of N consecutive queries, or each
-    /// query alone through the whole backbone (the teacher) when `multiplexed` is false.
-    func classify(_ queries: [TextQuery], multiplexed: Bool) throws(MuxError) -> [[Float]]
+    /// The queries, put into the task's prompt and tokenized, as one padded batch.
+    func tokenize(_ queries: [TextQuery]) -> TokenBatch
+    /// Logits [count][labels] of a tokenized batch: multiplexed in groups of N consecutive
+    /// queries, or each query alone through the whole backbone (the teacher) when
+    /// `multiplexed` is false.
+    func logits(_ batch: TokenBatch, multiplexed: Bool) throws(MuxError) -> [[Float]]
 }
 
 extension TaskClassifier {
+    public func classify(_ queries: [TextQuery], multiplexed: Bool) throws(MuxError) -> [[Float]] {
+        guard !queries.isEmpty else { return [] }
+        return try logits(tokenize(queries), multiplexed: multiplexed)
+    }
+
     public var labels: [String] { task.labels }
     public var muxWidth: Int { task.muxWidth }
     public var prefillLayers: Int { task.prefillLayers }

