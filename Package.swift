@@ -62,6 +62,11 @@ let package = Package(
         .target(name: "RevmuxModels", dependencies: ["RevmuxCompute", "RevmuxBundle"], swiftSettings: fastMath),
         // RevMUX: the reversible multiplexer, task heads, and multiplexed classification.
         .target(name: "RevmuxMux", dependencies: ["RevmuxModels", "RevmuxCompute", "RevmuxBundle", "RevmuxTokenizers"], swiftSettings: fastMath),
+        // Training the RevMUX adapters and the BERT head: backward passes, losses, AdamW.
+        .target(
+            name: "RevmuxTrain",
+            dependencies: ["COpenBLAS", "RevmuxCompute", "RevmuxModels", "RevmuxBundle"],
+            swiftSettings: fastMath),
         // tokenizer.json and GGUF vocabularies: normalizers, pre-tokenizers, models,
         // post-processors and decoders, matching Hugging Face tokenizers and llama.cpp.
         .target(
@@ -110,5 +115,6 @@ let package = Package(
         .testTarget(
             name: "RevmuxMuxTests",
             dependencies: ["RevmuxMux", "RevmuxModels", "RevmuxCompute", "RevmuxBundle", "RevmuxTokenizers", "RevmuxTestSupport"]),
+        .testTarget(name: "RevmuxTrainTests", dependencies: ["RevmuxTrain", "RevmuxCompute", "RevmuxModels", "RevmuxTestSupport"]),
     ]
 )
