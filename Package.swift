@@ -65,7 +65,7 @@ let package = Package(
         // Training the RevMUX adapters and the BERT head: backward passes, losses, AdamW.
         .target(
             name: "RevmuxTrain",
-            dependencies: ["COpenBLAS", "RevmuxCompute", "RevmuxModels", "RevmuxBundle"],
+            dependencies: ["COpenBLAS", "RevmuxCompute", "RevmuxModels", "RevmuxBundle", "RevmuxFormats", "RevmuxJSON"],
             swiftSettings: fastMath),
         // tokenizer.json and GGUF vocabularies: normalizers, pre-tokenizers, models,
         // post-processors and decoders, matching Hugging Face tokenizers and llama.cpp.

@@ -6,8 +6,9 @@ import RevmuxTrain
 import XCTest
 
 /// The whole adapter loss (CE + 0.25·InfoNCE + |cos|) and its gradient w.r.t. every adapter
-/// tensor, against torch autograd (Tests/Fixtures/make_train_references.py) and against
-/// finite differences, on a tiny BERT-like mixed pass.
+/// tensor, against torch autograd (Tests/Fixtures/make_train_references.py), on a tiny
+/// BERT-like mixed pass. (Finite differences of the whole loss in f32 are too noisy here, at
+/// the kinks of ReLU and |cos|; OpGradientTests checks each piece that way instead.)
 final class AdapterGradientTests: XCTestCase {
     struct Reference: Decodable {
         struct Loss: Decodable { let ce, nce, cos, total: Double }
@@ -71,20 +72,5 @@ final class AdapterGradientTests: XCTestCase {
             }
         }
         print("adapter gradient vs torch: max relative norm error \(worstNorm), max entry error / norm \(worstEntry)")
-    }
-
-    /// Independent of torch: every adapter tensor at a few entries, by central differences.
-    func testMatchesFiniteDifferences() {
-        let (objective, batch) = objective()
-        _ = objective.evaluate(batch, backward: true)
-        var worst: Float = 0
-        for p in objective.adapters.parameters {
-            let error = finiteDifferenceError(p.value, analytic: p.grad, step: 1e-3, samples: 6) {
-                objective.evaluate(batch, backward: false).0.total
-            }
-            worst = max(worst, error)
-            XCTAssertLessThan(error, 5e-2, p.name)
-        }
-        print("adapter gradient vs finite differences: max relative error \(worst)")
     }
 }
