@@ -81,6 +81,7 @@ let package = Package(
                 "RevmuxBundle",
                 "RevmuxTokenizers",
                 "RevmuxMux",
+                "RevmuxTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
