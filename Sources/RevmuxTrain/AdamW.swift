@@ -21,6 +21,17 @@ public final class AdamW {
         v = m
     }
 
+    /// The first and second moments per parameter, for checkpoints.
+    public var moments: [(m: [Float], v: [Float])] { Array(zip(m, v)) }
+
+    /// Continues from a checkpoint's step count and moments.
+    public func restore(step: Int, moments: [(m: [Float], v: [Float])]) {
+        precondition(moments.count == parameters.count)
+        self.step = step
+        m = moments.map(\.m)
+        v = moments.map(\.v)
+    }
+
     /// Zeroes every gradient before the next batch accumulates into them.
     public func zeroGradients() {
         for p in parameters { p.grad.zero() }

@@ -29,20 +29,22 @@ public struct TrainingLoop {
         self.seed = seed
     }
 
-    /// `step(queries, backward)` returns (summed loss, correct) for the given training
-    /// indices, accumulating gradients when asked; `devAccuracy()` evaluates the dev split.
-    /// `epochDone(epoch, isBest)` may checkpoint. Returns the best dev accuracy.
-    public func run(parameters: [Parameter], optimizer: AdamW, trainCount: Int, startEpoch: Int = 0,
+    /// `step(queries)` returns (mean loss, correct) for the given training indices and
+    /// accumulates their gradients; `devAccuracy()` evaluates the dev split.
+    /// `epochDone(state, isBest)` may save and checkpoint. A `resume`d run restarts after
+    /// the checkpoint's epoch (its parameters and moments already restored). Returns the
+    /// best dev accuracy.
+    public func run(parameters: [Parameter], optimizer: AdamW, trainCount: Int, resume: TrainingCheckpoint? = nil,
                     step: ([Int]) -> (loss: Float, correct: Int), devAccuracy: () -> Float,
-                    epochDone: (Int, Bool) throws(TrainError) -> Void,
+                    epochDone: (TrainingCheckpoint, Bool) throws(TrainError) -> Void,
                     progress: (TrainingProgress) -> Void) throws(TrainError) -> Float {
-        var best: Float = -1
-        var bestValues = parameters.map { $0.value.toArray() }
+        var best: Float = resume?.best ?? -1
+        var bestValues = resume?.bestValues ?? parameters.map { $0.value.toArray() }
         var random = SeededUniform(seed: seed)
         for epoch in 0..<epochs {
             var order = Array(0..<trainCount)
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
-            guard epoch >= startEpoch else { continue }   // resumed: replay the shuffles only
+            guard epoch >= resume?.epoch ?? 0 else { continue }   // done before the checkpoint: replay its shuffle only
             let start = DispatchTime.now().uptimeNanoseconds
             var lossSum: Float = 0, correct = 0, seen = 0, batches = 0
             func report(_ phase: TrainingProgress.Phase, dev: Float?, isBest: Bool) {
@@ -71,7 +73,7 @@ public struct TrainingLoop {
                 bestValues = parameters.map { $0.value.toArray() }
             }
             report(.epochEnd, dev: dev, isBest: isBest)
-            try epochDone(epoch + 1, isBest)
+            try epochDone(TrainingCheckpoint(epoch: epoch + 1, best: best, bestValues: bestValues), isBest)
         }
         for (p, values) in zip(parameters, bestValues) {
             values.withUnsafeBufferPointer { p.value.base.update(from: $0.baseAddress!, count: $0.count) }

@@ -96,6 +96,36 @@ struct RunOptions: ParsableArguments {
 
     @Option(name: .shortAndLong, help: "The safetensors file to write (the best dev epoch's weights).")
     var output: String
+
+    @Option(help: "Write a checkpoint here after every epoch (weights, AdamW moments, the best epoch so far).")
+    var checkpoint: String?
+
+    @Flag(help: "Continue from --checkpoint; give the same data, seed and options as the interrupted run.")
+    var resume = false
+
+    func validate() throws {
+        guard !resume || checkpoint != nil else { throw ValidationError("--resume needs --checkpoint FILE") }
+        guard epochs >= 1, batch >= 1, threads >= 1, lr > 0 else {
+            throw ValidationError("--epochs, --batch and --threads must be at least 1, --lr positive")
+        }
+    }
+
+    /// With --resume, the checkpoint's state, restored into `parameters` and `optimizer`.
+    func resumed(_ parameters: [Parameter], _ optimizer: AdamW) throws -> TrainingCheckpoint? {
+        guard resume, let checkpoint else { return nil }
+        do {
+            return try TrainingCheckpoint.read(checkpoint, parameters: parameters, optimizer: optimizer)
+        } catch {
+            throw failure("\(error)")
+        }
+    }
+
+    /// After each epoch: the output when the epoch is the best so far, and the checkpoint.
+    func save(_ state: TrainingCheckpoint, isBest: Bool, parameters: [Parameter], optimizer: AdamW,
+              output tensors: [Parameter], dtype: SafetensorsWriter.DType = .f32) throws(TrainError) {
+        if isBest { try SafetensorsWriter.write(tensors, to: output, dtype: dtype) }
+        if let checkpoint { try state.write(parameters: parameters, optimizer: optimizer, to: checkpoint) }
+    }
 }
 
 /// What both commands prepare: the bundle's encoder and tokenizer, the split, the cache.
@@ -214,11 +244,13 @@ struct TrainHead: ParsableCommand {
         let optimizer = AdamW(parameters: parameters, learningRate: options.lr)
         let loop = TrainingLoop(epochs: options.epochs, batchSize: options.batch, seed: data.seed)
         let devRows = Array(trainCount..<labels.count)
-        let best = try loop.run(parameters: parameters, optimizer: optimizer, trainCount: trainCount,
+        let resume = try options.resumed(parameters, optimizer)
+        let best = try loop.run(parameters: parameters, optimizer: optimizer, trainCount: trainCount, resume: resume,
                                 step: { head.evaluate(pooled, rows: $0, labels: labels, backward: true) },
                                 devAccuracy: { Float(head.evaluate(pooled, rows: devRows, labels: labels, backward: false).correct) / Float(devRows.count) },
-                                epochDone: { (_, isBest) throws(TrainError) in
-                                    if isBest { try SafetensorsWriter.write(parameters, to: options.output) }
+                                epochDone: { (state, isBest) throws(TrainError) in
+                                    try options.save(state, isBest: isBest, parameters: parameters, optimizer: optimizer,
+                                                     output: parameters)
                                 },
                                 progress: { if $0.phase == .epochEnd { printProgress($0, total: trainCount) } })
         var stderr = StandardError()
@@ -249,6 +281,9 @@ struct TrainAdapters: ParsableCommand {
     @Option(help: "Weight of the |cos| term between a group's down-projected queries.")
     var cosineWeight: Float = 1
 
+    @Flag(help: "Store the adapters as F16: half the file, for shipping (revmux convert reads them back as f32).")
+    var f16 = false
+
     @OptionGroup var data: DataOptions
     @OptionGroup var options: RunOptions
 
@@ -278,8 +313,9 @@ struct TrainAdapters: ParsableCommand {
         var loop = TrainingLoop(epochs: options.epochs, batchSize: options.batch, seed: data.seed)
         loop.progressEvery = 40
         let saved = adapters.parameters + classifier.parameters
+        let resume = try options.resumed(adapters.parameters, optimizer)
         let best = try loop.run(
-            parameters: adapters.parameters, optimizer: optimizer, trainCount: trainCount,
+            parameters: adapters.parameters, optimizer: optimizer, trainCount: trainCount, resume: resume,
             step: { queries in
                 let (loss, _) = objective.evaluate(states.batch(queries, labels: labels), backward: true)
                 return (loss.total, loss.correct)
@@ -292,8 +328,9 @@ struct TrainAdapters: ParsableCommand {
                 }
                 return Float(correct) / Float(labels.count - trainCount)
             },
-            epochDone: { (_, isBest) throws(TrainError) in
-                if isBest { try SafetensorsWriter.write(saved, to: options.output) }
+            epochDone: { (state, isBest) throws(TrainError) in
+                try options.save(state, isBest: isBest, parameters: adapters.parameters, optimizer: optimizer, output: saved,
+                                 dtype: f16 ? .f16 : .f32)
             },
             progress: { printProgress($0, total: trainCount) })
         var stderr = StandardError()

@@ -19,9 +19,9 @@ final class OpGradientTests: XCTestCase {
         }
         let dx = Matrix(rows: 7, cols: 5)
         layer.backward(x: x, rows: 7, dy: r, dx: dx)
-        XCTAssertLessThan(finiteDifferenceError(x, analytic: dx, loss: loss), 2e-3)
-        XCTAssertLessThan(finiteDifferenceError(w, analytic: layer.weight.grad, loss: loss), 2e-3)
-        XCTAssertLessThan(finiteDifferenceError(b, analytic: layer.bias.grad, loss: loss), 2e-3)
+        check(finiteDifferenceError(x, analytic: dx, loss: loss), 2e-3)
+        check(finiteDifferenceError(w, analytic: layer.weight.grad, loss: loss), 2e-3)
+        check(finiteDifferenceError(b, analytic: layer.bias.grad, loss: loss), 2e-3)
     }
 
     func testLayerNorm() {
@@ -35,7 +35,7 @@ final class OpGradientTests: XCTestCase {
         _ = loss()
         let dx = Matrix(rows: 5, cols: 16)
         Pointwise.layerNormBackward(r, rows: 5, gamma: gamma, normalized: xhat, inverseStd: inv, into: dx)
-        XCTAssertLessThan(finiteDifferenceError(x, analytic: dx, step: 5e-3, loss: loss), 1e-2)
+        check(finiteDifferenceError(x, analytic: dx, step: 5e-3, loss: loss), 1e-2)
     }
 
     func testPointwise() {
@@ -45,7 +45,7 @@ final class OpGradientTests: XCTestCase {
         let gelu = Matrix(rows: 1, cols: 64)
         gelu.base.update(from: r.base, count: 64)
         Pointwise.geluBackward(gelu.base, input: x.base, count: 64)
-        XCTAssertLessThan(finiteDifferenceError(x, analytic: gelu, step: 1e-2) {
+        check(finiteDifferenceError(x, analytic: gelu, step: 1e-2) {
             let y = Matrix(rows: 1, cols: 64)
             y.base.update(from: x.base, count: 64)
             compute.gelu(y)
@@ -55,7 +55,7 @@ final class OpGradientTests: XCTestCase {
         for i in 0..<64 { tanhOut.base[i] = tanhf(x.base[i]) }
         dTanh.base.update(from: r.base, count: 64)
         Pointwise.tanhBackward(dTanh.base, output: tanhOut.base, count: 64)
-        XCTAssertLessThan(finiteDifferenceError(x, analytic: dTanh) {
+        check(finiteDifferenceError(x, analytic: dTanh) {
             (0..<64).reduce(Float(0)) { $0 + tanhf(x.base[$1]) * r.base[$1] }
         }, 5e-3)
         // ReLU away from the kink (finite differences straddling 0 are meaningless).
@@ -64,7 +64,7 @@ final class OpGradientTests: XCTestCase {
         for i in 0..<64 { reluOut.base[i] = max(x.base[i], 0) }
         dRelu.base.update(from: r.base, count: 64)
         Pointwise.reluBackward(dRelu.base, output: reluOut.base, count: 64)
-        XCTAssertLessThan(finiteDifferenceError(x, analytic: dRelu) {
+        check(finiteDifferenceError(x, analytic: dRelu) {
             (0..<64).reduce(Float(0)) { $0 + max(x.base[$1], 0) * r.base[$1] }
         }, 1e-3)
     }
@@ -82,7 +82,7 @@ final class OpGradientTests: XCTestCase {
         let dx = Matrix(rows: 1, cols: 9)
         dx.base.update(from: r.base, count: 9)
         Pointwise.softmaxBackward(dx.base, probabilities: p.base, count: 9)
-        XCTAssertLessThan(finiteDifferenceError(x, analytic: dx, loss: loss), 1e-2)
+        check(finiteDifferenceError(x, analytic: dx, loss: loss), 1e-2)
     }
 
     /// Two BERT layers (attention with padding masks, residuals, both LayerNorms, GELU FFN).
@@ -107,7 +107,7 @@ final class OpGradientTests: XCTestCase {
         func loss() -> Float { weightedSum(encoder.forward(x, shape), r) }
         _ = loss()
         let dx = encoder.backward(r)
-        XCTAssertLessThan(finiteDifferenceError(x, analytic: dx, step: 1e-2, loss: loss), 2e-2)
+        check(finiteDifferenceError(x, analytic: dx, step: 1e-2, loss: loss), 2e-2)
     }
 
     func testCrossEntropyAndInfoNCE() {
@@ -116,13 +116,13 @@ final class OpGradientTests: XCTestCase {
         let labels = [0, 2, 1, 1]
         let grad = Matrix(rows: 4, cols: 3)
         _ = Losses.crossEntropy(logits, labels: labels, into: grad)
-        XCTAssertLessThan(finiteDifferenceError(logits, analytic: grad) {
+        check(finiteDifferenceError(logits, analytic: grad) {
             Losses.crossEntropy(logits, labels: labels, into: Matrix(rows: 4, cols: 3)).loss
         }, 5e-3)
         let student = v.matrix(5, 8, 1), teacher = v.matrix(5, 8, 1)
         let dStudent = Matrix(rows: 5, cols: 8)
         _ = Losses.infoNCE(student: student, teacher: teacher, rows: 5, weight: 1, addingInto: dStudent)
-        XCTAssertLessThan(finiteDifferenceError(student, analytic: dStudent, step: 2e-3) {
+        check(finiteDifferenceError(student, analytic: dStudent, step: 2e-3) {
             Losses.infoNCE(student: student, teacher: teacher, rows: 5, weight: 1, addingInto: Matrix(rows: 5, cols: 8))
         }, 2e-2)
     }
@@ -133,7 +133,7 @@ final class OpGradientTests: XCTestCase {
         let lengths = [4, 2, 3], length = 4, x = v.matrix(2 * length, 12, 1)
         let grad = Matrix(rows: 2 * length, cols: 12)
         _ = Losses.absCosine(x, groups: 2, width: 2, length: length, lengths: lengths, weight: 1, addingInto: grad)
-        XCTAssertLessThan(finiteDifferenceError(x, analytic: grad, step: 2e-3) {
+        check(finiteDifferenceError(x, analytic: grad, step: 2e-3) {
             Losses.absCosine(x, groups: 2, width: 2, length: length, lengths: lengths, weight: 1,
                              addingInto: Matrix(rows: 2 * length, cols: 12))
         }, 2e-2)

@@ -1,4 +1,5 @@
 import RevmuxCompute
+import XCTest
 
 /// SplitMix64 U[-bound, bound) (+ offset) in f32, the stream Tests/Fixtures/make_train_references.py uses.
 struct Values {
@@ -46,4 +47,10 @@ func finiteDifferenceError(_ input: Matrix, analytic: Matrix, step: Float = 1e-2
 /// Σ a ⊙ r over the first `count` entries: a scalar loss with d/da = r.
 func weightedSum(_ a: Matrix, _ r: Matrix, count: Int? = nil) -> Float {
     (0..<(count ?? a.count)).reduce(Float(0)) { $0 + a.base[$1] * r.base[$1] }
+}
+
+/// Asserts a finite-difference error is below `tolerance` and prints it, so a run reports the margins.
+func check(_ error: Float, _ tolerance: Float, function: String = #function, file: StaticString = #filePath, line: UInt = #line) {
+    print("finite differences \(function) line \(line): max relative error \(error) (tolerance \(tolerance))")
+    XCTAssertLessThan(error, tolerance, file: file, line: line)
 }
