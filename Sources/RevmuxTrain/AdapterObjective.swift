@@ -135,11 +135,11 @@ public final class AdapterObjective {
         headBackward(dLogits, pooled: pooled, u: u, rows: count, addingInto: dU)
         let dWide2 = Matrix(rows: groups * n, cols: 3 * d), dWide1 = Matrix(rows: groups * n, cols: 3 * d)
         let dRecovered = Matrix(rows: groups * n, cols: k)
-        adapters.up[2].backward(x: wide2, rows: groups * n, dy: dU, dx: dWide2)
+        adapters.up[2].backward(x: wide2, rows: groups * n, dy: dU, dx: dWide2, compute: compute)
         Pointwise.reluBackward(dWide2.base, output: wide2.base, count: dWide2.count)
-        adapters.up[1].backward(x: wide1, rows: groups * n, dy: dWide2, dx: dWide1)
+        adapters.up[1].backward(x: wide1, rows: groups * n, dy: dWide2, dx: dWide1, compute: compute)
         Pointwise.reluBackward(dWide1.base, output: wide1.base, count: dWide1.count)
-        adapters.up[0].backward(x: recovered, rows: groups * n, dy: dWide1, dx: dRecovered)
+        adapters.up[0].backward(x: recovered, rows: groups * n, dy: dWide1, dx: dRecovered, compute: compute)
 
         // Undo step 8 in reverse order of evaluation: r_0 first, then r_1 ..< r_N.
         let dRs = (0..<n).map { slot in
@@ -191,9 +191,9 @@ public final class AdapterObjective {
     private func backpropagate(_ slot: Int, _ call: AdapterCall, dOut: Matrix, addingInto dInput: Matrix) {
         let (fc1, fc2) = adapters.couplings[slot]
         let dHidden = Matrix(rows: call.hidden.rows, cols: call.hidden.cols)
-        fc2.backward(x: call.hidden, rows: call.hidden.rows, dy: dOut, dx: dHidden)
+        fc2.backward(x: call.hidden, rows: call.hidden.rows, dy: dOut, dx: dHidden, compute: compute)
         Pointwise.reluBackward(dHidden.base, output: call.hidden.base, count: dHidden.count)
-        fc1.backward(x: call.input, rows: call.input.rows, dy: dHidden, dx: dInput, accumulate: true)
+        fc1.backward(x: call.input, rows: call.input.rows, dy: dHidden, dx: dInput, accumulate: true, compute: compute)
     }
 
     /// Pooled states (tanh, when there is a pooler) and logits for the first `rows` rows of `u`.

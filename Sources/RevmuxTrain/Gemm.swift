@@ -12,30 +12,41 @@ public func sgemmAtB(m: Int, n: Int, k: Int, alpha: Float, _ a: UnsafePointer<Fl
 
 /// The backward pass of `y = x · Wᵀ + b` over `rows` rows (strided by lda / ldy / ldx).
 /// Adds dyᵀ · x to dW and the column sums of dy to db when given; writes dy · W into dx
-/// (or adds it, with `accumulate`).
+/// (or adds it, with `accumulate`). With `compute`, dx is split by rows and dW by output
+/// features across its threads (disjoint writes either way).
 public func linearBackward(x: UnsafePointer<Float>, lda: Int, rows: Int, dy: UnsafePointer<Float>, ldy: Int,
-                    weight: Matrix, dWeight: Matrix?, dBias: Matrix?,
-                    dx: UnsafeMutablePointer<Float>?, ldx: Int, accumulate: Bool = false) {
+                           weight: Matrix, dWeight: Matrix?, dBias: Matrix?,
+                           dx: UnsafeMutablePointer<Float>?, ldx: Int, accumulate: Bool = false, compute: Compute? = nil) {
     let out = weight.rows, inFeatures = weight.cols
+    let compute = compute ?? Compute(threads: 1)
     if let dWeight {
-        sgemmAtB(m: out, n: inFeatures, k: rows, alpha: 1, dy, lda: ldy, x, ldb: lda, beta: 1, dWeight.base, ldc: inFeatures)
+        let dW = dWeight.base
+        compute.forEachChunk(rows: out, minRows: 32) { range in
+            sgemmAtB(m: range.count, n: inFeatures, k: rows, alpha: 1, dy + range.lowerBound, lda: ldy, x, ldb: lda,
+                     beta: 1, dW + range.lowerBound * inFeatures, ldc: inFeatures)
+        }
     }
     if let dBias {
         for r in 0..<rows { addVector(dBias.base, dy + r * ldy, count: out) }
     }
     if let dx {
-        if !accumulate {
-            for r in 0..<rows { (dx + r * ldx).update(repeating: 0, count: inFeatures) }
+        let w = UnsafePointer(weight.base)
+        compute.forEachChunk(rows: rows, minRows: 16) { range in
+            let start = dx + range.lowerBound * ldx
+            if !accumulate {
+                for r in 0..<range.count { (start + r * ldx).update(repeating: 0, count: inFeatures) }
+            }
+            sgemmAB(m: range.count, n: inFeatures, k: out, alpha: 1, dy + range.lowerBound * ldy, lda: ldy, w,
+                    ldb: inFeatures, beta: 1, start, ldc: ldx)
         }
-        sgemmAB(m: rows, n: inFeatures, k: out, alpha: 1, dy, lda: ldy, weight.base, ldb: inFeatures,
-                beta: 1, dx, ldc: ldx)
     }
 }
 
 extension TrainableLinear {
     /// `linearBackward` into this layer's own gradients, on packed matrices.
-    public func backward(x: Matrix, rows: Int, dy: Matrix, dx: Matrix?, accumulate: Bool = false) {
+    public func backward(x: Matrix, rows: Int, dy: Matrix, dx: Matrix?, accumulate: Bool = false, compute: Compute? = nil) {
         linearBackward(x: x.base, lda: x.cols, rows: rows, dy: dy.base, ldy: dy.cols, weight: weight.value,
-                       dWeight: weight.grad, dBias: bias.grad, dx: dx?.base, ldx: dx?.cols ?? 0, accumulate: accumulate)
+                       dWeight: weight.grad, dBias: bias.grad, dx: dx?.base, ldx: dx?.cols ?? 0, accumulate: accumulate,
+                       compute: compute)
     }
 }
