@@ -3,7 +3,6 @@ public enum TrainError: Error, CustomStringConvertible, Sendable {
     case missingTensor(String)
     case shape(String, [Int], expected: [Int])
     case conversion(String, String)
-    case unsupported(String)
     case data(String)
     case io(String)
 
@@ -12,7 +11,6 @@ public enum TrainError: Error, CustomStringConvertible, Sendable {
         case .missingTensor(let name): "the bundle has no tensor \"\(name)\""
         case .shape(let name, let shape, let expected): "tensor \(name) has shape \(shape), expected \(expected)"
         case .conversion(let name, let error): "tensor \(name): \(error)"
-        case .unsupported(let message): message
         case .data(let message): message
         case .io(let message): message
         }

@@ -92,21 +92,21 @@ public final class TrainingEncoder {
             Pointwise.layerNormBackward(grad, rows: rows, gamma: layer.ffnNorm.gamma, normalized: keep.normalized2,
                                         inverseStd: keep.inverseStd2, into: dSum)
             let dActivation = Matrix(rows: rows, cols: layer.up.outFeatures)
-            linearBackward(x: keep.activation.base, lda: 0, rows: rows, dy: dSum.base, ldy: d, weight: layer.down.weight,
+            linearBackward(x: keep.activation.base, lda: keep.activation.cols, rows: rows, dy: dSum.base, ldy: d, weight: layer.down.weight,
                            dWeight: nil, dBias: nil, dx: dActivation.base, ldx: dActivation.cols, compute: compute)
             Pointwise.geluBackward(dActivation.base, input: keep.preActivation.base, count: dActivation.count)
             dAttended.base.update(from: dSum.base, count: rows * d)
-            linearBackward(x: keep.attended.base, lda: 0, rows: rows, dy: dActivation.base, ldy: dActivation.cols,
+            linearBackward(x: keep.attended.base, lda: d, rows: rows, dy: dActivation.base, ldy: dActivation.cols,
                            weight: layer.up.weight, dWeight: nil, dBias: nil, dx: dAttended.base, ldx: d, accumulate: true, compute: compute)
             Pointwise.layerNormBackward(dAttended, rows: rows, gamma: layer.attnNorm.gamma, normalized: keep.normalized1,
                                         inverseStd: keep.inverseStd1, into: dSum)
             let dContext = Matrix(rows: rows, cols: d)
-            linearBackward(x: keep.context.base, lda: 0, rows: rows, dy: dSum.base, ldy: d, weight: layer.output.weight,
+            linearBackward(x: keep.context.base, lda: d, rows: rows, dy: dSum.base, ldy: d, weight: layer.output.weight,
                            dWeight: nil, dBias: nil, dx: dContext.base, ldx: d, compute: compute)
             let dQKV = attentionBackward(keep, dContext)
             let dInput = Matrix(rows: rows, cols: d)
             dInput.base.update(from: dSum.base, count: rows * d)
-            linearBackward(x: keep.input.base, lda: 0, rows: rows, dy: dQKV.base, ldy: 3 * d, weight: layer.qkv.weight,
+            linearBackward(x: keep.input.base, lda: d, rows: rows, dy: dQKV.base, ldy: 3 * d, weight: layer.qkv.weight,
                            dWeight: nil, dBias: nil, dx: dInput.base, ldx: d, accumulate: true, compute: compute)
             grad = dInput
         }
