@@ -62,6 +62,11 @@ let package = Package(
         .target(name: "RevmuxModels", dependencies: ["RevmuxCompute", "RevmuxBundle"], swiftSettings: fastMath),
         // RevMUX: the reversible multiplexer, task heads, and multiplexed classification.
         .target(name: "RevmuxMux", dependencies: ["RevmuxModels", "RevmuxCompute", "RevmuxBundle", "RevmuxTokenizers"], swiftSettings: fastMath),
+        // Training the RevMUX adapters and the BERT head: backward passes, losses, AdamW.
+        .target(
+            name: "RevmuxTrain",
+            dependencies: ["COpenBLAS", "RevmuxCompute", "RevmuxModels", "RevmuxBundle", "RevmuxFormats", "RevmuxJSON"],
+            swiftSettings: fastMath),
         // tokenizer.json and GGUF vocabularies: normalizers, pre-tokenizers, models,
         // post-processors and decoders, matching Hugging Face tokenizers and llama.cpp.
         .target(
@@ -76,6 +81,7 @@ let package = Package(
                 "RevmuxBundle",
                 "RevmuxTokenizers",
                 "RevmuxMux",
+                "RevmuxTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
@@ -112,5 +118,6 @@ let package = Package(
         .testTarget(
             name: "RevmuxMuxTests",
             dependencies: ["RevmuxMux", "RevmuxModels", "RevmuxCompute", "RevmuxBundle", "RevmuxTokenizers", "RevmuxTestSupport"]),
+        .testTarget(name: "RevmuxTrainTests", dependencies: ["RevmuxTrain", "RevmuxCompute", "RevmuxModels", "RevmuxTestSupport"]),
     ]
 )

@@ -12,6 +12,6 @@ struct Revmux: ParsableCommand {
             Exit status: 0 success, 64 usage error, 65 invalid input data, 73 output exists, 74 I/O error.
             """,
         version: "0.1.0",
-        subcommands: [Inspect.self, Convert.self, Tokenize.self, Embed.self, Run.self]
+        subcommands: [Inspect.self, Convert.self, Tokenize.self, Embed.self, Run.self, Train.self]
     )
 }

@@ -1,0 +1,361 @@
+import ArgumentParser
+import Foundation
+import RevmuxBundle
+import RevmuxCompute
+import RevmuxFormats
+import RevmuxModels
+import RevmuxMux
+import RevmuxTokenizers
+import RevmuxTrain
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a BERT bundle's classifier head, then its RevMUX adapters (../shared/revmux-method.md).",
+        discussion: """
+            First the teacher: `train head` fits head.classifier on the frozen encoder and pooler, \
+            unmultiplexed. Then `train adapters` fits W_down, F_n and U with that head frozen \
+            (CE + 0.25 InfoNCE + |cos|). Its output goes to `revmux convert --adapters`.
+
+            Example (Rotten Tomatoes: bzcat rotten_tomatoes_corpus_full.csv.bz2 > rt.csv):
+              revmux convert MiniLM -o base.revmux
+              revmux train head base.revmux --data rt.csv --label-column category \\
+                  --labels negative,positive --label-map fresh=positive,rotten=negative -o head.safetensors
+              revmux train adapters base.revmux --head head.safetensors --mux 2 --prefill-layers 3 \\
+                  --data rt.csv --label-column category --labels negative,positive \\
+                  --label-map fresh=positive,rotten=negative --write-test test.tsv -o task.safetensors
+              revmux convert MiniLM -o task.revmux --mux 2 --prefill-layers 3 --labels negative,positive \\
+                  --adapters task.safetensors && revmux run task.revmux --input test.tsv
+            """,
+        subcommands: [TrainHead.self, TrainAdapters.self])
+}
+
+extension DataSpec.Format: ExpressibleByArgument {}
+
+/// Where the labelled examples come from and how they are split.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Labelled data: CSV or TSV with a header row, or JSON lines.")
+    var data: String
+
+    @Option(help: "csv, tsv or jsonl (default: from the extension).")
+    var format: DataSpec.Format?
+
+    @Option(help: "The column (or JSON key) holding the text.")
+    var textColumn = "text"
+
+    @Option(help: "The column holding the pair's second text, for pair tasks.")
+    var pairColumn: String?
+
+    @Option(help: "The column holding the label.")
+    var labelColumn = "label"
+
+    @Option(help: "The task's labels in head order, comma-separated.")
+    var labels: String
+
+    @Option(help: "Raw label values mapped to the task's, e.g. fresh=positive,rotten=negative; other values are dropped.")
+    var labelMap: String?
+
+    @Option(help: "Seed of the 80/10/10 train/dev/test split, the shuffles and the initial weights.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Write the test split as TSV (text, label) for `revmux run`.")
+    var writeTest: String?
+
+    @Option(help: "Tokens per query at most (longer ones are cut).")
+    var maxLength = 128
+
+    var labelList: [String] { labels.split(separator: ",").map(String.init) }
+
+    func spec() throws -> DataSpec {
+        guard let format = format ?? DataSpec.format(for: data) else {
+            throw ValidationError("cannot tell the format of \(data) from its extension: give --format csv|tsv|jsonl")
+        }
+        var map: [String: String] = [:]
+        for entry in (labelMap ?? "").split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--label-map entries are raw=label, not \"\(entry)\"") }
+            map[parts[0]] = parts[1]
+        }
+        return DataSpec(format: format, textColumn: textColumn, pairColumn: pairColumn, labelColumn: labelColumn,
+                        labels: labelList, labelMap: map)
+    }
+}
+
+/// The optimiser and run options both commands share.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Passes over the training split.")
+    var epochs: Int
+
+    @Option(help: "Queries per mini-batch.")
+    var batch = 32
+
+    @Option(help: "AdamW learning rate (weight decay 0.01, none on biases).")
+    var lr: Float
+
+    @Option(help: "Compute threads.")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .shortAndLong, help: "The safetensors file to write (the best dev epoch's weights).")
+    var output: String
+
+    @Option(help: "Write a checkpoint here after every epoch (weights, AdamW moments, the best epoch so far).")
+    var checkpoint: String?
+
+    @Flag(help: "Continue from --checkpoint; give the same data, seed and options as the interrupted run.")
+    var resume = false
+
+    func validate() throws {
+        guard !resume || checkpoint != nil else { throw ValidationError("--resume needs --checkpoint FILE") }
+        guard epochs >= 1, batch >= 1, threads >= 1, lr > 0 else {
+            throw ValidationError("--epochs, --batch and --threads must be at least 1, --lr positive")
+        }
+    }
+
+    /// With --resume, the checkpoint's state, restored into `parameters` and `optimizer`.
+    func resumed(_ parameters: [Parameter], _ optimizer: AdamW) throws -> TrainingCheckpoint? {
+        guard resume, let checkpoint else { return nil }
+        do {
+            return try TrainingCheckpoint.read(checkpoint, parameters: parameters, optimizer: optimizer)
+        } catch {
+            throw failure("\(error)")
+        }
+    }
+
+    /// After each epoch: the output when the epoch is the best so far, and the checkpoint.
+    func save(_ state: TrainingCheckpoint, isBest: Bool, parameters: [Parameter], optimizer: AdamW,
+              output tensors: [Parameter], dtype: SafetensorsWriter.DType = .f32) throws(TrainError) {
+        if isBest { try SafetensorsWriter.write(tensors, to: output, dtype: dtype) }
+        if let checkpoint { try state.write(parameters: parameters, optimizer: optimizer, to: checkpoint) }
+    }
+}
+
+/// What both commands prepare: the bundle's encoder and tokenizer, the split, the cache.
+struct TrainingSetup {
+    let model: BertModel
+    let labels: [String]
+    let train: [LabelledExample], dev: [LabelledExample]
+    let states: FrozenStates
+
+    init(bundle path: String, data: DataOptions, threads: Int, prefillLayers: Int?) throws {
+        let bundle: BundleFile
+        do {
+            bundle = try BundleFile(path: path)
+        } catch {
+            throw fail(error)
+        }
+        guard bundle.manifest.family == .bert else { throw failure("\(path): training supports BERT bundles only") }
+        do {
+            model = try BertModel(bundle: bundle, threads: threads)
+        } catch {
+            throw failure("\(path): \(error)")
+        }
+        var tokenizer: Tokenizer
+        do {
+            tokenizer = try Tokenizer(bundle: bundle)
+        } catch {
+            throw failure("\(path): \(error)")
+        }
+        tokenizer.padding = nil
+        tokenizer.truncation = Truncation(maxLength: min(data.maxLength, model.config.maxPositions))
+        if let cf = prefillLayers, !(1..<model.layerCount).contains(cf) {
+            throw ValidationError("--prefill-layers must be in 1..<\(model.layerCount)")
+        }
+        let set: LabelledData
+        do {
+            set = try LabelledData(path: data.data, spec: try data.spec())
+        } catch let error as TrainError {
+            throw failure("\(error)")
+        }
+        let (train, dev, test) = set.split(seed: data.seed)
+        labels = data.labelList
+        self.train = train
+        self.dev = dev
+        var stderr = StandardError()
+        print("revmux: \(set.examples.count) examples (\(set.dropped) dropped for other labels): train \(train.count), dev \(dev.count), test \(test.count)",
+              to: &stderr)
+        if let path = data.writeTest {
+            let names = data.labelList
+            let clean = { (s: String) in s.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ") }
+            let lines = test.map { e in ([clean(e.text)] + (e.pair.map { [clean($0)] } ?? []) + [names[e.label]]).joined(separator: "\t") }
+            do {
+                try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            } catch {
+                printError("\(path): \(error.localizedDescription)")
+                throw ExitCode(Sysexits.ioError)
+            }
+        }
+        let encodings = tokenizer.encodeBatch((train + dev).map { ($0.text, $0.pair) })
+        let sequences = encodings.map { (ids: $0.ids.map(Int32.init), typeIds: $0.typeIds.map(Int32.init)) }
+        states = try Self.cache(model: model, sequences: sequences, prefillLayers: prefillLayers)
+    }
+
+    private static func cache(model: BertModel, sequences: [(ids: [Int32], typeIds: [Int32])], prefillLayers: Int?) throws
+        -> FrozenStates {
+        var stderr = StandardError()
+        let start = Date()
+        defer { print(String(format: "\nrevmux: cached in %.1f s", Date().timeIntervalSince(start)), to: &stderr) }
+        do {
+            return try FrozenStates(model: model, sequences: sequences, prefillLayers: prefillLayers, batch: 32) { done in
+                if done % 1024 < 32 || done == sequences.count {
+                    print("\rrevmux: frozen encoder pass \(done)/\(sequences.count)", terminator: "", to: &stderr)
+                }
+            }
+        } catch {
+            throw failure("\(error)")
+        }
+    }
+
+    var trainLabels: [Int] { train.map(\.label) }
+    var allLabels: [Int] { (train + dev).map(\.label) }
+}
+
+func failure(_ message: String) -> ExitCode {
+    printError(message)
+    return ExitCode(Sysexits.dataError)
+}
+
+/// One line per report on standard error.
+func printProgress(_ p: TrainingProgress, total: Int) {
+    var stderr = StandardError()
+    var line = String(format: "epoch %d [%d/%d] loss %.4f acc %.2f%% %.0f queries/s", p.epoch, p.seen, total, p.loss,
+                      100 * p.accuracy, p.queriesPerSecond)
+    if let dev = p.devAccuracy { line += String(format: "; dev acc %.2f%%%@", 100 * dev, p.isBest ? " (best, saved)" : "") }
+    print("revmux: " + line, to: &stderr)
+}
+
+struct TrainHead: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "head",
+        abstract: "Fit head.classifier on the frozen encoder and pooler (the unmultiplexed teacher).")
+
+    @Argument(help: "A BERT .revmux bundle (revmux convert MODEL -o BUNDLE).")
+    var bundle: String
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        let setup = try TrainingSetup(bundle: bundle, data: data, threads: options.threads, prefillLayers: nil)
+        let compute = Compute(threads: options.threads)
+        let head = HeadObjective(pooler: setup.model.pooler, hidden: setup.model.config.hiddenSize,
+                                 labels: setup.labels.count, seed: data.seed, compute: compute)
+        let pooled = head.pooled(setup.states.teacher)
+        let labels = setup.allLabels, trainCount = setup.train.count
+        let parameters = head.classifier.parameters
+        let optimizer = AdamW(parameters: parameters, learningRate: options.lr)
+        let loop = TrainingLoop(epochs: options.epochs, batchSize: options.batch, seed: data.seed)
+        let devRows = Array(trainCount..<labels.count)
+        let resume = try options.resumed(parameters, optimizer)
+        let best = try loop.run(parameters: parameters, optimizer: optimizer, trainCount: trainCount, resume: resume,
+                                step: { head.evaluate(pooled, rows: $0, labels: labels, backward: true) },
+                                devAccuracy: { Float(head.evaluate(pooled, rows: devRows, labels: labels, backward: false).correct) / Float(devRows.count) },
+                                epochDone: { (state, isBest) throws(TrainError) in
+                                    try options.save(state, isBest: isBest, parameters: parameters, optimizer: optimizer,
+                                                     output: parameters)
+                                },
+                                progress: { if $0.phase == .epochEnd { printProgress($0, total: trainCount) } })
+        var stderr = StandardError()
+        print(String(format: "revmux: best dev accuracy %.2f%%; head written to %@", 100 * best, options.output), to: &stderr)
+    }
+}
+
+struct TrainAdapters: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "adapters",
+        abstract: "Fit the RevMUX adapters (W_down, F_n, U) with the teacher head frozen.")
+
+    @Argument(help: "A BERT .revmux bundle (revmux convert MODEL -o BUNDLE).")
+    var bundle: String
+
+    @Option(help: "The teacher head: a safetensors file with head.classifier.weight and .bias (revmux train head).")
+    var head: String
+
+    @Option(help: "Queries multiplexed per pass (N).")
+    var mux = 2
+
+    @Option(help: "Layers each query runs alone before multiplexing (cf).")
+    var prefillLayers: Int
+
+    @Option(help: "Weight of the InfoNCE distillation term.")
+    var infoNCEWeight: Float = 0.25
+
+    @Option(help: "Weight of the |cos| term between a group's down-projected queries.")
+    var cosineWeight: Float = 1
+
+    @Flag(help: "Store the adapters as F16: half the file, for shipping (revmux convert reads them back as f32).")
+    var f16 = false
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        let setup = try TrainingSetup(bundle: bundle, data: data, threads: options.threads, prefillLayers: prefillLayers)
+        let model = setup.model, d = model.config.hiddenSize
+        guard mux >= 2, d % mux == 0 else { throw ValidationError("--mux must be at least 2 and divide the width \(d)") }
+        let classifier = try readHead(labels: setup.labels.count, hidden: d)
+        let file = try BundleFile(path: bundle)
+        let layers: [FrozenBertLayer]
+        do {
+            layers = try (prefillLayers..<model.layerCount).map { (n) throws(TrainError) in
+                try FrozenBertLayer(bundle: file, index: n, config: model.config)
+            }
+        } catch {
+            throw failure("\(bundle): \(error)")
+        }
+        let compute = Compute(threads: options.threads)
+        let encoder = TrainingEncoder(layers: layers, heads: model.config.heads, eps: model.config.layerNormEps, compute: compute)
+        let adapters = TrainableAdapters(hidden: d, width: mux, seed: data.seed)
+        let objective = AdapterObjective(adapters: adapters, encoder: encoder,
+                                         head: FrozenHead(pooler: model.pooler, classifier: classifier.linear), compute: compute)
+        objective.infoNCEWeight = infoNCEWeight
+        objective.cosineWeight = cosineWeight
+        let states = setup.states, labels = setup.allLabels, trainCount = setup.train.count
+        let optimizer = AdamW(parameters: adapters.parameters, learningRate: options.lr)
+        var loop = TrainingLoop(epochs: options.epochs, batchSize: options.batch, seed: data.seed)
+        loop.progressEvery = 40
+        let saved = adapters.parameters + classifier.parameters
+        let resume = try options.resumed(adapters.parameters, optimizer)
+        let best = try loop.run(
+            parameters: adapters.parameters, optimizer: optimizer, trainCount: trainCount, resume: resume,
+            step: { queries in
+                let (loss, _) = objective.evaluate(states.batch(queries, labels: labels), backward: true)
+                return (loss.total, loss.correct)
+            },
+            devAccuracy: {
+                var correct = 0
+                for start in stride(from: trainCount, to: labels.count, by: options.batch) {
+                    let queries = Array(start..<min(labels.count, start + options.batch))
+                    correct += objective.evaluate(states.batch(queries, labels: labels), backward: false).0.correct
+                }
+                return Float(correct) / Float(labels.count - trainCount)
+            },
+            epochDone: { (state, isBest) throws(TrainError) in
+                try options.save(state, isBest: isBest, parameters: adapters.parameters, optimizer: optimizer, output: saved,
+                                 dtype: f16 ? .f16 : .f32)
+            },
+            progress: { printProgress($0, total: trainCount) })
+        var stderr = StandardError()
+        print(String(format: "revmux: best dev accuracy (N = %d) %.2f%%; adapters written to %@", mux, 100 * best, options.output),
+              to: &stderr)
+    }
+
+    /// head.classifier from `--head`, as a frozen-by-convention TrainableLinear (saved with the adapters).
+    private func readHead(labels: Int, hidden: Int) throws -> TrainableLinear {
+        let file: SafetensorsFile
+        do {
+            file = try SafetensorsFile(path: head)
+        } catch {
+            throw fail(error)
+        }
+        func load(_ name: String, _ shape: [Int]) throws -> Matrix {
+            guard let view = file.tensor(named: name) else { throw failure("\(head): no tensor \"\(name)\" (revmux train head writes it)") }
+            guard view.shape == shape else { throw failure("\(head): \(name) has shape \(view.shape), expected \(shape)") }
+            do {
+                return try Matrix(view)
+            } catch {
+                throw failure("\(head): \(name): \(error)")
+            }
+        }
+        return TrainableLinear(name: "head.classifier", weight: try load("head.classifier.weight", [labels, hidden]),
+                               bias: try load("head.classifier.bias", [labels]))
+    }
+}

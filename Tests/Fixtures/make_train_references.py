@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Reference gradients of the RevMUX adapter loss for RevmuxTrainTests/AdapterGradientTests.
+
+An independent torch implementation (autograd, float64) of the training loss of
+../shared/revmux-method.md on a tiny BERT-like configuration: two frozen post-norm layers
+as the mixed pass [cf, L), the frozen pooler and classifier, N = 2 over 5 queries (the last
+group is padded with an absent query) of different lengths. Every value comes from
+SplitMix64 in f32, exactly as the Swift test regenerates it, so only the outputs are stored:
+
+reference/train-gradients.json:
+  config                      the sizes, seeds and stream order used
+  loss: {ce, nce, cos, total} the batch-mean terms (lambda 0.25, cos weight 1)
+  grads: {name: {norm, index, values}}  per adapter tensor: the gradient's L2 norm and its
+                              entries at 8 evenly spaced flat indices
+
+reference/train-adamw.json: torch.optim.AdamW's steps for AdamWTests (see adamw()).
+
+Usage: make_train_references.py   (needs torch, numpy)
+"""
+import json
+import os
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+D, HEADS, INTER, LAYERS, N, CLASSES = 16, 2, 32, 2, 2, 3
+LENGTHS, LENGTH, LABELS = [6, 3, 5, 2, 4], 6, [0, 2, 1, 0, 1]
+SEED_FROZEN, SEED_ADAPTERS, NCE_WEIGHT, COS_WEIGHT = 7, 11, 0.25, 1.0
+
+
+class SplitMix64:
+    MASK = (1 << 64) - 1
+
+    def __init__(self, seed):
+        self.state = seed
+
+    def next(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & self.MASK
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & self.MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & self.MASK
+        return z ^ (z >> 31)
+
+    def uniform(self, shape, bound, offset=0.0):
+        """U[-bound, bound) (+ offset) from the top 24 bits, every step in f32 as Swift does."""
+        count = int(np.prod(shape))
+        top = np.array([self.next() >> 40 for _ in range(count)], dtype=np.float32)
+        bound = np.float32(bound)
+        values = top / np.float32(1 << 24) * (np.float32(2) * bound) - bound + np.float32(offset)
+        return torch.from_numpy(values.reshape(shape)).double()
+
+
+def frozen_tensors():
+    """The stream order AdapterGradientTests.frozen() follows."""
+    g, t = SplitMix64(SEED_FROZEN), {}
+    wd, wi = 1 / np.sqrt(np.float32(D)), 1 / np.sqrt(np.float32(INTER))
+    for l in range(LAYERS):
+        for name in "qkvo":
+            t[f"{l}.{name}.w"] = g.uniform([D, D], wd)
+            t[f"{l}.{name}.b"] = g.uniform([D], wd)
+        t[f"{l}.n1.w"] = g.uniform([D], 0.2, 1.0)
+        t[f"{l}.n1.b"] = g.uniform([D], 0.2)
+        t[f"{l}.up.w"] = g.uniform([INTER, D], wd)
+        t[f"{l}.up.b"] = g.uniform([INTER], wd)
+        t[f"{l}.down.w"] = g.uniform([D, INTER], wi)
+        t[f"{l}.down.b"] = g.uniform([D], wi)
+        t[f"{l}.n2.w"] = g.uniform([D], 0.2, 1.0)
+        t[f"{l}.n2.b"] = g.uniform([D], 0.2)
+    t["pooler.w"] = g.uniform([D, D], wd)
+    t["pooler.b"] = g.uniform([D], wd)
+    t["classifier.w"] = g.uniform([CLASSES, D], 1.0)
+    t["classifier.b"] = g.uniform([CLASSES], wd)
+    t["states"] = g.uniform([len(LENGTHS), LENGTH, D], 2.0)
+    t["teacher"] = g.uniform([len(LENGTHS), D], 1.0)
+    return t
+
+
+def adapter_tensors():
+    """TrainableAdapters(hidden:width:seed:): torch's Linear bounds, weight then bias."""
+    g, k, t = SplitMix64(SEED_ADAPTERS), D // N, {}
+    shapes = [("revmux.down", k, D)]
+    shapes += [(f"revmux.mux.{n}.{fc}", *((D, k) if fc == "fc1" else (k, D))) for n in range(N) for fc in ("fc1", "fc2")]
+    shapes += [("revmux.up.fc1", 3 * D, k), ("revmux.up.fc2", 3 * D, 3 * D), ("revmux.up.fc3", D, 3 * D)]
+    for name, out, inp in shapes:
+        bound = 1 / np.sqrt(np.float32(inp))
+        t[name + ".weight"] = g.uniform([out, inp], bound).requires_grad_()
+        t[name + ".bias"] = g.uniform([out], bound).requires_grad_()
+    return t
+
+
+def layer_norm(x, w, b):
+    return torch.nn.functional.layer_norm(x, (D,), w, b, eps=1e-12)
+
+
+def bert_layer(t, l, x, mask):
+    """Post-norm BERT layer; padded keys masked out (padded query rows do not matter)."""
+    groups, length, dh = x.shape[0], x.shape[1], D // HEADS
+    qkv = [(x @ t[f"{l}.{n}.w"].T + t[f"{l}.{n}.b"]).view(groups, length, HEADS, dh).transpose(1, 2) for n in "qkv"]
+    scores = qkv[0] @ qkv[1].transpose(-1, -2) / np.sqrt(dh)
+    scores = scores.masked_fill(~mask[:, None, None, :], float("-inf"))
+    context = (scores.softmax(-1) @ qkv[2]).transpose(1, 2).reshape(groups, length, D)
+    h = layer_norm(x + context @ t[f"{l}.o.w"].T + t[f"{l}.o.b"], t[f"{l}.n1.w"], t[f"{l}.n1.b"])
+    ffn = torch.nn.functional.gelu(h @ t[f"{l}.up.w"].T + t[f"{l}.up.b"]) @ t[f"{l}.down.w"].T + t[f"{l}.down.b"]
+    return layer_norm(h + ffn, t[f"{l}.n2.w"], t[f"{l}.n2.b"])
+
+
+def linear(a, name, x):
+    return x @ a[name + ".weight"].T + a[name + ".bias"]
+
+
+def coupling(a, n, x):
+    return linear(a, f"revmux.mux.{n}.fc2", torch.relu(linear(a, f"revmux.mux.{n}.fc1", x)))
+
+
+def loss(t, a):
+    count, k = len(LENGTHS), D // N
+    mask = torch.tensor([[p < n for p in range(LENGTH)] for n in LENGTHS])
+    x = linear(a, "revmux.down", t["states"]) * mask.unsqueeze(-1)
+    groups = -(-count // N)
+    pad = groups * N - count
+    x = torch.cat([x, torch.zeros(pad, LENGTH, k, dtype=x.dtype)]).view(groups, N, LENGTH, k)
+    group_mask = torch.cat([mask, torch.zeros(pad, LENGTH, dtype=torch.bool)]).view(groups, N, LENGTH)
+    ys = [x[:, 0] + coupling(a, 0, x[:, N - 1])]
+    for n in range(1, N):
+        ys.append(x[:, n] + coupling(a, n, ys[-1]))
+    o = torch.cat(ys, dim=-1)
+    merged = group_mask.any(dim=1)
+    for l in range(LAYERS):
+        o = bert_layer(t, l, o, merged)
+    blocks = list(o[:, 0].split(k, dim=-1))
+    r = [None] * N
+    for n in range(N - 1, 0, -1):
+        r[n] = blocks[n] - coupling(a, n, blocks[n - 1])
+    r[0] = blocks[0] - coupling(a, 0, r[N - 1])
+    u = torch.stack(r, dim=1).reshape(groups * N, k)[:count]
+    u = linear(a, "revmux.up.fc3", torch.relu(linear(a, "revmux.up.fc2", torch.relu(linear(a, "revmux.up.fc1", u)))))
+    pooled = torch.tanh(u @ t["pooler.w"].T + t["pooler.b"])
+    logits = pooled @ t["classifier.w"].T + t["classifier.b"]
+    ce = torch.nn.functional.cross_entropy(logits, torch.tensor(LABELS))
+    s = torch.nn.functional.normalize(u, dim=-1)
+    te = torch.nn.functional.normalize(t["teacher"], dim=-1)
+    nce = torch.nn.functional.cross_entropy(20 * s @ te.T, torch.arange(count))
+    # |cos| per position real in both queries of a pair, averaged per pair, then over pairs.
+    pairs = []
+    for g in range(groups):
+        for i in range(N):
+            for j in range(i + 1, N):
+                qi, qj = g * N + i, g * N + j
+                if qj >= count:
+                    continue
+                common = min(LENGTHS[qi], LENGTHS[qj])
+                cos = torch.nn.functional.cosine_similarity(x[g, i, :common], x[g, j, :common], dim=-1, eps=1e-8)
+                pairs.append(cos.abs().mean())
+    cos = torch.stack(pairs).mean()
+    return ce, nce, cos, ce + NCE_WEIGHT * nce + COS_WEIGHT * cos
+
+
+def main():
+    t, a = frozen_tensors(), adapter_tensors()
+    ce, nce, cos, total = loss(t, a)
+    total.backward()
+    grads = {}
+    for name, p in a.items():
+        flat = p.grad.flatten()
+        index = [i * flat.numel() // 8 for i in range(8)]
+        grads[name] = {"norm": flat.norm().item(), "index": index, "values": [flat[i].item() for i in index]}
+    result = {
+        "config": {"hidden": D, "heads": HEADS, "intermediate": INTER, "layers": LAYERS, "mux": N, "classes": CLASSES,
+                   "lengths": LENGTHS, "length": LENGTH, "labels": LABELS,
+                   "seeds": {"frozen": SEED_FROZEN, "adapters": SEED_ADAPTERS}},
+        "loss": {"ce": ce.item(), "nce": nce.item(), "cos": cos.item(), "total": total.item()},
+        "grads": grads,
+    }
+    path = os.path.join(HERE, "reference", "train-gradients.json")
+    with open(path, "w") as handle:
+        json.dump(result, handle, indent=1)
+    print(f"wrote {path}")
+    adamw()
+
+
+def adamw():
+    """torch.optim.AdamW (lr 0.01, weight decay 0.01 on the weight only) for 5 steps of
+    SplitMix64 gradients; writes reference/train-adamw.json: the values after steps 1 and 5."""
+    g = SplitMix64(3)
+    weight = g.uniform([3, 4], 1.0).float().requires_grad_()
+    bias = g.uniform([3], 1.0).float().requires_grad_()
+    optimizer = torch.optim.AdamW([{"params": [weight], "weight_decay": 0.01}, {"params": [bias], "weight_decay": 0.0}],
+                                  lr=0.01)
+    snapshots = {}
+    for step in range(1, 6):
+        weight.grad = g.uniform([3, 4], 1.0).float()
+        bias.grad = g.uniform([3], 1.0).float()
+        optimizer.step()
+        if step in (1, 5):
+            snapshots[str(step)] = {"weight": weight.detach().flatten().tolist(), "bias": bias.detach().tolist()}
+    path = os.path.join(HERE, "reference", "train-adamw.json")
+    with open(path, "w") as handle:
+        json.dump({"seed": 3, "lr": 0.01, "weight_decay": 0.01, "steps": snapshots}, handle)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
