@@ -120,17 +120,9 @@ public final class BertModel {
         compute = Compute(threads: threads)
         let h = config.hiddenSize, inter = config.intermediateSize
 
-        func load(_ name: String, _ shape: [Int]) throws(ModelError) -> Matrix {
-            guard let view = bundle.tensor(named: name) else { throw .missingTensor(name) }
-            guard view.shape == shape else { throw .shape(name, view.shape, expected: shape) }
-            do {
-                return try Matrix(view)
-            } catch {
-                throw .conversion(name, error)
-            }
-        }
+        func load(_ name: String, _ shape: [Int]) throws(ModelError) -> Matrix { try bundle.matrix(name, shape) }
         func linear(_ prefix: String, out: Int, in inFeatures: Int) throws(ModelError) -> Linear {
-            Linear(weight: try load(prefix + ".weight", [out, inFeatures]), bias: try load(prefix + ".bias", [out]))
+            try bundle.linear(prefix, out: out, in: inFeatures)
         }
         func norm(_ prefix: String) throws(ModelError) -> (Matrix, Matrix) {
             (try load(prefix + ".weight", [h]), try load(prefix + ".bias", [h]))

@@ -71,27 +71,15 @@ public final class LlamaModel {
         compute = Compute(threads: threads)
         let h = config.hiddenSize, inter = config.intermediateSize, kv = config.kvSize
 
-        func view(_ name: String, _ shape: [Int]) throws(ModelError) -> TensorView {
-            guard let view = bundle.tensor(named: name) else { throw .missingTensor(name) }
-            guard view.shape == shape else { throw .shape(name, view.shape, expected: shape) }
-            return view
-        }
         func weight(_ name: String, _ shape: [Int]) throws(ModelError) -> WeightMatrix {
-            let tensor = try view(name, shape)
+            let tensor = try bundle.view(name, shape)
             do {
                 return try WeightMatrix(tensor)
             } catch {
                 throw .conversion(name, error)
             }
         }
-        func norm(_ name: String) throws(ModelError) -> Matrix {
-            let tensor = try view(name, [h])
-            do {
-                return try Matrix(tensor)
-            } catch {
-                throw .conversion(name, error)
-            }
-        }
+        func norm(_ name: String) throws(ModelError) -> Matrix { try bundle.matrix(name, [h]) }
 
         tokens = try weight("embed.tokens", [config.vocabularySize, h])
         head = config.tiedEmbeddings ? tokens : try weight("head.weight", [config.vocabularySize, h])

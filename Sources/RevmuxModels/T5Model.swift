@@ -54,17 +54,9 @@ public final class T5Model {
         compute = Compute(threads: threads)
         let d = config.hiddenSize, inner = config.innerSize, ff = config.intermediateSize
 
-        func load(_ name: String, _ shape: [Int]) throws(ModelError) -> Matrix {
-            guard let view = bundle.tensor(named: name) else { throw .missingTensor(name) }
-            guard view.shape == shape else { throw .shape(name, view.shape, expected: shape) }
-            do {
-                return try Matrix(view)
-            } catch {
-                throw .conversion(name, error)
-            }
-        }
+        func load(_ name: String, _ shape: [Int]) throws(ModelError) -> Matrix { try bundle.matrix(name, shape) }
         func linear(_ name: String, out: Int, in inFeatures: Int) throws(ModelError) -> Linear {
-            Linear(weight: try load(name + ".weight", [out, inFeatures]), bias: nil)
+            try bundle.linear(name, out: out, in: inFeatures, bias: false)
         }
         func feedForward(_ p: String) throws(ModelError) -> T5FeedForward {
             let up = try linear(p + "ffn.up", out: ff, in: d)

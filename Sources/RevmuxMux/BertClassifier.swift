@@ -13,29 +13,16 @@ public final class BertClassifier: TaskClassifier {
     let path: MuxPath
 
     public init(bundle: BundleFile, threads: Int = 1) throws(MuxError) {
-        guard let task = bundle.manifest.revmux else { throw .noTask }
         guard bundle.manifest.family == .bert else { throw .model(.config("family is \(bundle.manifest.family.rawValue), not bert")) }
-        do {
-            model = try BertModel(bundle: bundle, threads: threads)
-        } catch {
-            throw .model(error)
-        }
-        self.task = task
-        do {
-            var tokenizer = try Tokenizer(bundle: bundle)
-            // Padding is the batch's business; inputs longer than the positions are cut.
-            tokenizer.padding = nil
-            let limit = model.config.maxPositions
-            if (tokenizer.truncation?.maxLength ?? .max) > limit { tokenizer.truncation = Truncation(maxLength: limit) }
-            self.tokenizer = tokenizer
-        } catch {
-            throw .tokenizer(error)
-        }
+        let model = try openModel { () throws(ModelError) in try BertModel(bundle: bundle, threads: threads) }
+        let parts = try TaskParts(bundle, maxLength: model.config.maxPositions)
         let d = model.config.hiddenSize
-        let tensors = TaskTensors(bundle: bundle)
+        self.model = model
+        task = parts.task
+        tokenizer = parts.tokenizer
         head = ClassifierHead(pooler: model.pooler,
-                              classifier: try tensors.linear("head.classifier", out: task.labels.count, in: d))
-        path = MuxPath(try MuxAdapters(tensors, hidden: d, width: task.muxWidth), compute: model.compute)
+                              classifier: try parts.tensors.linear("head.classifier", out: task.labels.count, in: d))
+        path = try parts.path(hidden: d, compute: model.compute)
     }
 
     public var layerCount: Int { model.layerCount }

@@ -14,21 +14,13 @@ public final class T5Classifier: TaskClassifier {
     let path: MuxPath
 
     public init(bundle: BundleFile, threads: Int = 1) throws(MuxError) {
-        guard let task = bundle.manifest.revmux else { throw .noTask }
-        do {
-            model = try T5Model(bundle: bundle, threads: threads)
-        } catch {
-            throw .model(error)
-        }
-        self.task = task
-        do {
-            tokenizer = try Tokenizer(bundle: bundle)
-        } catch {
-            throw .tokenizer(error)
-        }
+        let model = try openModel { () throws(ModelError) in try T5Model(bundle: bundle, threads: threads) }
+        let parts = try TaskParts(bundle)
+        self.model = model
+        task = parts.task
+        tokenizer = parts.tokenizer
         verbalizer = try Verbalizer(task, tokenizer: tokenizer)
-        path = MuxPath(try MuxAdapters(TaskTensors(bundle: bundle), hidden: model.config.hiddenSize, width: task.muxWidth),
-                       compute: model.compute)
+        path = try parts.path(hidden: model.config.hiddenSize, compute: model.compute)
     }
 
     public var layerCount: Int { model.encoderLayerCount }

@@ -1,4 +1,5 @@
 import RevmuxBundle
+import RevmuxCompute
 import RevmuxModels
 import RevmuxTokenizers
 
@@ -45,5 +46,42 @@ public func openClassifier(_ bundle: BundleFile, threads: Int) throws(MuxError) 
     case .bert: try BertClassifier(bundle: bundle, threads: threads)
     case .t5: try T5Classifier(bundle: bundle, threads: threads)
     case .llama: try LlamaClassifier(bundle: bundle, threads: threads)
+    }
+}
+
+/// What every classifier opens alike: the task section, the tokenizer (padding left to the
+/// batch; inputs longer than `maxLength` cut) and the RevMUX path over the task's adapters.
+struct TaskParts {
+    let task: RevmuxSection
+    let tokenizer: Tokenizer
+    let tensors: TaskTensors
+
+    init(_ bundle: BundleFile, maxLength: Int? = nil) throws(MuxError) {
+        guard let task = bundle.manifest.revmux else { throw .noTask }
+        self.task = task
+        do {
+            var tokenizer = try Tokenizer(bundle: bundle)
+            tokenizer.padding = nil
+            if let maxLength, (tokenizer.truncation?.maxLength ?? .max) > maxLength {
+                tokenizer.truncation = Truncation(maxLength: maxLength)
+            }
+            self.tokenizer = tokenizer
+        } catch {
+            throw .tokenizer(error)
+        }
+        tensors = TaskTensors(bundle: bundle)
+    }
+
+    func path(hidden: Int, compute: Compute) throws(MuxError) -> MuxPath {
+        MuxPath(try MuxAdapters(tensors, hidden: hidden, width: task.muxWidth), compute: compute)
+    }
+}
+
+/// A backbone, its errors reported as the task's.
+func openModel<Model>(_ open: () throws(ModelError) -> Model) throws(MuxError) -> Model {
+    do {
+        return try open()
+    } catch {
+        throw .model(error)
     }
 }

@@ -2,22 +2,16 @@ import RevmuxBundle
 import RevmuxCompute
 import RevmuxModels
 
-/// Loads a task's f32 tensors by their canonical names (schemas/bundle.md), shape-checked.
+/// Loads a task's tensors by their canonical names (schemas/bundle.md), shape-checked.
 struct TaskTensors {
     let bundle: BundleFile
 
-    func matrix(_ name: String, _ shape: [Int]) throws(MuxError) -> Matrix {
-        guard let view = bundle.tensor(named: name) else { throw .model(.missingTensor(name)) }
-        guard view.shape == shape else { throw .model(.shape(name, view.shape, expected: shape)) }
-        do {
-            return try Matrix(view)
-        } catch {
-            throw .model(.conversion(name, error))
-        }
-    }
-
     func linear(_ prefix: String, out: Int, in inFeatures: Int) throws(MuxError) -> Linear {
-        Linear(weight: try matrix(prefix + ".weight", [out, inFeatures]), bias: try matrix(prefix + ".bias", [out]))
+        do {
+            return try bundle.linear(prefix, out: out, in: inFeatures)
+        } catch {
+            throw .model(error)
+        }
     }
 }
 

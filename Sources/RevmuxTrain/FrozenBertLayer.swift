@@ -24,12 +24,10 @@ public struct FrozenBertLayer {
     public init(bundle: BundleFile, index: Int, config: BertConfig) throws(TrainError) {
         let h = config.hiddenSize, inter = config.intermediateSize, p = "layers.\(index)."
         func load(_ name: String, _ shape: [Int]) throws(TrainError) -> Matrix {
-            guard let view = bundle.tensor(named: name) else { throw .missingTensor(name) }
-            guard view.shape == shape else { throw .shape(name, view.shape, expected: shape) }
             do {
-                return try Matrix(view)
+                return try bundle.matrix(name, shape)
             } catch {
-                throw .conversion(name, "\(error)")
+                throw .model(error)
             }
         }
         func linear(_ prefix: String, out: Int, in inFeatures: Int) throws(TrainError) -> Linear {

@@ -1,4 +1,5 @@
 import Foundation
+import RevmuxBundle
 import RevmuxJSON
 
 /// One training example: a text (or a pair) and the index of its label.
@@ -100,7 +101,7 @@ public struct LabelledData: Sendable {
     /// A deterministic 80/10/10 train/dev/test split: a SplitMix64 shuffle by `seed`.
     public func split(seed: UInt64) -> (train: [LabelledExample], dev: [LabelledExample], test: [LabelledExample]) {
         var order = Array(examples.indices)
-        var random = SeededUniform(seed: seed)
+        var random = SplitMix64(seed: seed)
         for i in stride(from: order.count - 1, to: 0, by: -1) {
             order.swapAt(i, Int(random.next() % UInt64(i + 1)))
         }

@@ -17,7 +17,7 @@ public final class TrainableAdapters {
         precondition(width >= 2 && d % width == 0)
         hidden = d
         self.width = width
-        var random = SeededUniform(seed: seed)
+        var random = SplitMix64(seed: seed)
         let k = d / width
         func layer(_ name: String, out: Int, in inFeatures: Int) -> TrainableLinear {
             let bound = 1 / Float(inFeatures).squareRoot()
@@ -54,24 +54,8 @@ public final class TrainableAdapters {
     }
 }
 
-/// U(±bound) in f32 from SplitMix64, the same stream `revmux convert --init-adapters` uses.
-struct SeededUniform {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func uniform(_ bound: Float) -> Float {
-        Float(next() >> 40) / Float(1 << 24) * 2 * bound - bound
-    }
-
+extension SplitMix64 {
+    /// A rows × cols matrix of U(±bound) values, in the order `--init-adapters` draws them.
     mutating func matrix(_ rows: Int, _ cols: Int, _ bound: Float) -> Matrix {
         Matrix(rows: rows, cols: cols, values: (0..<(rows * cols)).map { _ in uniform(bound) })
     }

@@ -1,3 +1,4 @@
+import RevmuxBundle
 import Dispatch
 import Foundation
 import RevmuxCompute
@@ -40,7 +41,7 @@ public struct TrainingLoop {
                     progress: (TrainingProgress) -> Void) throws(TrainError) -> Float {
         var best: Float = resume?.best ?? -1
         var bestValues = resume?.bestValues ?? parameters.map { $0.value.toArray() }
-        var random = SeededUniform(seed: seed)
+        var random = SplitMix64(seed: seed)
         for epoch in 0..<epochs {
             var order = Array(0..<trainCount)
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
@@ -89,7 +90,7 @@ public final class HeadObjective {
     let compute: Compute
 
     public init(pooler: Linear?, hidden: Int, labels: Int, seed: UInt64, compute: Compute) {
-        var random = SeededUniform(seed: seed)
+        var random = SplitMix64(seed: seed)
         let bound = 1 / Float(hidden).squareRoot()
         classifier = TrainableLinear(name: "head.classifier", weight: random.matrix(labels, hidden, bound),
                                      bias: random.matrix(1, labels, bound))

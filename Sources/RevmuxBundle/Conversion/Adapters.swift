@@ -57,14 +57,15 @@ public struct AdapterLayout: Sendable {
 }
 
 /// SplitMix64: a tiny, well-mixed generator whose stream is fixed by its seed on every platform.
-struct SplitMix64: RandomNumberGenerator {
+/// It is the stream `--init-adapters` draws from, and training draws its own from it too.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -73,7 +74,7 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     /// Uniform in [-bound, bound), from the top 24 bits (exact in f32).
-    mutating func uniform(_ bound: Float) -> Float {
+    public mutating func uniform(_ bound: Float) -> Float {
         Float(next() >> 40) / Float(1 << 24) * 2 * bound - bound
     }
 }
