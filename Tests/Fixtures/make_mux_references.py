@@ -29,6 +29,8 @@ import torch
 from tokenizers import Tokenizer
 from transformers import AutoModel
 
+from splitmix import SplitMix64
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FETCH = os.path.join(HERE, "..", "..", "samples", "fetch_assets.py")
 SEED, COUNT, LABELS = 42, 15, ["negative", "positive"]
@@ -38,26 +40,6 @@ CONFIGS = [(2, 1), (2, 3), (4, 1), (4, 3)]
 def asset(name):
     out = subprocess.run([sys.executable, FETCH, name], check=True, capture_output=True, text=True)
     return out.stdout.strip().splitlines()[-1]
-
-
-class SplitMix64:
-    MASK = (1 << 64) - 1
-
-    def __init__(self, seed):
-        self.state = seed
-
-    def next(self):
-        self.state = (self.state + 0x9E3779B97F4A7C15) & self.MASK
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & self.MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & self.MASK
-        return z ^ (z >> 31)
-
-    def uniform(self, count, bound):
-        """U[-bound, bound) from the top 24 bits, every step in f32 as the converter does."""
-        top = np.array([self.next() >> 40 for _ in range(count)], dtype=np.float32)
-        two_bound = np.float32(2) * bound
-        return top / np.float32(1 << 24) * two_bound - bound
 
 
 def adapter_layout(d, n, labels):
@@ -80,8 +62,7 @@ def random_adapters(seed, d, n, labels):
         if name.endswith(".weight"):
             fan_in = shape[1]
         bound = np.float32(1) / np.sqrt(np.float32(fan_in))
-        values = generator.uniform(int(np.prod(shape)), bound)
-        tensors[name] = torch.from_numpy(values.reshape(shape))
+        tensors[name] = torch.from_numpy(generator.uniform(shape, bound))
     return tensors
 
 

@@ -23,32 +23,16 @@ import os
 import numpy as np
 import torch
 
+from splitmix import SplitMix64
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 D, HEADS, INTER, LAYERS, N, CLASSES = 16, 2, 32, 2, 2, 3
 LENGTHS, LENGTH, LABELS = [6, 3, 5, 2, 4], 6, [0, 2, 1, 0, 1]
 SEED_FROZEN, SEED_ADAPTERS, NCE_WEIGHT, COS_WEIGHT = 7, 11, 0.25, 1.0
 
 
-class SplitMix64:
-    MASK = (1 << 64) - 1
-
-    def __init__(self, seed):
-        self.state = seed
-
-    def next(self):
-        self.state = (self.state + 0x9E3779B97F4A7C15) & self.MASK
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & self.MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & self.MASK
-        return z ^ (z >> 31)
-
-    def uniform(self, shape, bound, offset=0.0):
-        """U[-bound, bound) (+ offset) from the top 24 bits, every step in f32 as Swift does."""
-        count = int(np.prod(shape))
-        top = np.array([self.next() >> 40 for _ in range(count)], dtype=np.float32)
-        bound = np.float32(bound)
-        values = top / np.float32(1 << 24) * (np.float32(2) * bound) - bound + np.float32(offset)
-        return torch.from_numpy(values.reshape(shape)).double()
+def uniform(generator, shape, bound, offset=0.0):
+    return torch.from_numpy(generator.uniform(shape, bound, offset)).double()
 
 
 def frozen_tensors():
@@ -57,22 +41,22 @@ def frozen_tensors():
     wd, wi = 1 / np.sqrt(np.float32(D)), 1 / np.sqrt(np.float32(INTER))
     for l in range(LAYERS):
         for name in "qkvo":
-            t[f"{l}.{name}.w"] = g.uniform([D, D], wd)
-            t[f"{l}.{name}.b"] = g.uniform([D], wd)
-        t[f"{l}.n1.w"] = g.uniform([D], 0.2, 1.0)
-        t[f"{l}.n1.b"] = g.uniform([D], 0.2)
-        t[f"{l}.up.w"] = g.uniform([INTER, D], wd)
-        t[f"{l}.up.b"] = g.uniform([INTER], wd)
-        t[f"{l}.down.w"] = g.uniform([D, INTER], wi)
-        t[f"{l}.down.b"] = g.uniform([D], wi)
-        t[f"{l}.n2.w"] = g.uniform([D], 0.2, 1.0)
-        t[f"{l}.n2.b"] = g.uniform([D], 0.2)
-    t["pooler.w"] = g.uniform([D, D], wd)
-    t["pooler.b"] = g.uniform([D], wd)
-    t["classifier.w"] = g.uniform([CLASSES, D], 1.0)
-    t["classifier.b"] = g.uniform([CLASSES], wd)
-    t["states"] = g.uniform([len(LENGTHS), LENGTH, D], 2.0)
-    t["teacher"] = g.uniform([len(LENGTHS), D], 1.0)
+            t[f"{l}.{name}.w"] = uniform(g, [D, D], wd)
+            t[f"{l}.{name}.b"] = uniform(g, [D], wd)
+        t[f"{l}.n1.w"] = uniform(g, [D], 0.2, 1.0)
+        t[f"{l}.n1.b"] = uniform(g, [D], 0.2)
+        t[f"{l}.up.w"] = uniform(g, [INTER, D], wd)
+        t[f"{l}.up.b"] = uniform(g, [INTER], wd)
+        t[f"{l}.down.w"] = uniform(g, [D, INTER], wi)
+        t[f"{l}.down.b"] = uniform(g, [D], wi)
+        t[f"{l}.n2.w"] = uniform(g, [D], 0.2, 1.0)
+        t[f"{l}.n2.b"] = uniform(g, [D], 0.2)
+    t["pooler.w"] = uniform(g, [D, D], wd)
+    t["pooler.b"] = uniform(g, [D], wd)
+    t["classifier.w"] = uniform(g, [CLASSES, D], 1.0)
+    t["classifier.b"] = uniform(g, [CLASSES], wd)
+    t["states"] = uniform(g, [len(LENGTHS), LENGTH, D], 2.0)
+    t["teacher"] = uniform(g, [len(LENGTHS), D], 1.0)
     return t
 
 
@@ -84,8 +68,8 @@ def adapter_tensors():
     shapes += [("revmux.up.fc1", 3 * D, k), ("revmux.up.fc2", 3 * D, 3 * D), ("revmux.up.fc3", D, 3 * D)]
     for name, out, inp in shapes:
         bound = 1 / np.sqrt(np.float32(inp))
-        t[name + ".weight"] = g.uniform([out, inp], bound).requires_grad_()
-        t[name + ".bias"] = g.uniform([out], bound).requires_grad_()
+        t[name + ".weight"] = uniform(g, [out, inp], bound).requires_grad_()
+        t[name + ".bias"] = uniform(g, [out], bound).requires_grad_()
     return t
 
 
@@ -183,14 +167,14 @@ def adamw():
     """torch.optim.AdamW (lr 0.01, weight decay 0.01 on the weight only) for 5 steps of
     SplitMix64 gradients; writes reference/train-adamw.json: the values after steps 1 and 5."""
     g = SplitMix64(3)
-    weight = g.uniform([3, 4], 1.0).float().requires_grad_()
-    bias = g.uniform([3], 1.0).float().requires_grad_()
+    weight = uniform(g, [3, 4], 1.0).float().requires_grad_()
+    bias = uniform(g, [3], 1.0).float().requires_grad_()
     optimizer = torch.optim.AdamW([{"params": [weight], "weight_decay": 0.01}, {"params": [bias], "weight_decay": 0.0}],
                                   lr=0.01)
     snapshots = {}
     for step in range(1, 6):
-        weight.grad = g.uniform([3, 4], 1.0).float()
-        bias.grad = g.uniform([3], 1.0).float()
+        weight.grad = uniform(g, [3, 4], 1.0).float()
+        bias.grad = uniform(g, [3], 1.0).float()
         optimizer.step()
         if step in (1, 5):
             snapshots[str(step)] = {"weight": weight.detach().flatten().tolist(), "bias": bias.detach().tolist()}

@@ -5,19 +5,6 @@ import XCTest
 /// `revmux run` end to end: the CLI's predictions equal the torch reference of the
 /// multiplexed path (Tests/Fixtures/make_mux_references.py), and bad input fails cleanly.
 final class RunCommandTests: XCTestCase {
-    struct Reference: Decodable {
-        struct Run: Decodable {
-            let mux: Int
-            let prefill: Int
-            let logits: [[Float]]
-            let teacher: [[Float]]
-        }
-        let seed: Int
-        let labels: [String]
-        let sentences: [String]
-        let runs: [Run]
-    }
-
     struct Prediction: Decodable {
         let id: Int
         let label: String
@@ -26,7 +13,7 @@ final class RunCommandTests: XCTestCase {
     }
 
     nonisolated(unsafe) static var bundle: String?
-    let reference = try! JSONDecoder().decode(Reference.self, from: Data(contentsOf: Repository.fixture("reference/mux-logits.json")))
+    let reference = try! MuxReference.load()
 
     /// MiniLM with N = 2, cf = 1 random adapters, converted by the CLI once per run.
     func taskBundle() throws -> String {

