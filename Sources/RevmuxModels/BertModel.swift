@@ -105,10 +105,7 @@ public final class BertModel {
     let layers: [BertLayer]
     /// The pooler (dense + tanh over the [CLS] state), when the checkpoint has one.
     public let pooler: Linear?
-    /// One workspace per batch shape: a multiplexed run alternates between the prefill
-    /// shape (B sequences) and the mixed one (B/N), and neither should reallocate.
-    private var workspaces: [Shape: BertWorkspace] = [:]
-    private struct Shape: Hashable { let count: Int, length: Int }
+    private var workspaces = WorkspaceCache<BertWorkspace>()
 
     public convenience init(path: String, threads: Int = 1) throws {
         try self.init(bundle: BundleFile(path: path), threads: threads)
@@ -151,13 +148,7 @@ public final class BertModel {
     }
 
     private func workspace(count: Int, length: Int) -> BertWorkspace {
-        let shape = Shape(count: count, length: length)
-        if let space = workspaces[shape] { return space }
-        // Shapes vary from batch to batch: keep a few, not every one ever seen.
-        if workspaces.count >= 4 { workspaces.removeAll() }
-        let fresh = BertWorkspace(config, count: count, length: length)
-        workspaces[shape] = fresh
-        return fresh
+        workspaces.space(count: count, length: length) { BertWorkspace(config, count: count, length: length) }
     }
 
     /// Token + position + token-type embeddings, LayerNorm'd: [count·length, hidden].

@@ -54,10 +54,7 @@ public final class LlamaModel {
     let finalNorm: Matrix
     let layers: [LlamaLayer]
     let scratch: TileScratch
-    /// Workspaces by batch shape: a multiplexed run alternates between the prefill shape
-    /// (B sequences) and the mixed one (B/N).
-    private var workspaces: [Shape: LlamaWorkspace] = [:]
-    private struct Shape: Hashable { let count: Int, length: Int }
+    private var workspaces = WorkspaceCache<LlamaWorkspace>()
 
     public convenience init(path: String, threads: Int = 1, tileRows: Int = 64) throws {
         try self.init(bundle: BundleFile(path: path), threads: threads, tileRows: tileRows)
@@ -105,12 +102,7 @@ public final class LlamaModel {
     public var layerCount: Int { layers.count }
 
     private func workspace(count: Int, length: Int) -> LlamaWorkspace {
-        let shape = Shape(count: count, length: length)
-        if let space = workspaces[shape] { return space }
-        if workspaces.count >= 4 { workspaces.removeAll() }
-        let fresh = LlamaWorkspace(config, count: count, length: length)
-        workspaces[shape] = fresh
-        return fresh
+        workspaces.space(count: count, length: length) { LlamaWorkspace(config, count: count, length: length) }
     }
 
     /// Token embeddings [count·length, hidden] (positions enter through the rotary

@@ -37,10 +37,7 @@ public final class T5Model {
     let encoderBias: Matrix, decoderBias: Matrix
     let encoderLayers: [T5Layer], decoderLayers: [T5Layer]
     let encoderNorm: Matrix, decoderNorm: Matrix
-    /// Encoder workspaces by batch shape: a multiplexed run alternates between the prefill
-    /// shape (B sequences) and the mixed one (B/N).
-    private var encoderSpaces: [Shape: T5EncoderWorkspace] = [:]
-    private struct Shape: Hashable { let count: Int, length: Int }
+    private var encoderSpaces = WorkspaceCache<T5EncoderWorkspace>()
     private var decoderSpace: T5DecoderWorkspace?
 
     public convenience init(path: String, threads: Int = 1) throws {
@@ -108,14 +105,12 @@ public final class T5Model {
     // MARK: Encoder
 
     private func encoderWorkspace(count: Int, length: Int) -> T5EncoderWorkspace {
-        let shape = Shape(count: count, length: length)
-        if let space = encoderSpaces[shape] { return space }
-        if encoderSpaces.count >= 4 { encoderSpaces.removeAll() }
-        let space = T5EncoderWorkspace(config, count: count, length: length)
-        T5PositionBias.expand(encoderBias, into: space.bias, length: length, bidirectional: true,
-                              maxDistance: config.relativeMaxDistance)
-        encoderSpaces[shape] = space
-        return space
+        encoderSpaces.space(count: count, length: length) {
+            let space = T5EncoderWorkspace(config, count: count, length: length)
+            T5PositionBias.expand(encoderBias, into: space.bias, length: length, bidirectional: true,
+                                  maxDistance: config.relativeMaxDistance)
+            return space
+        }
     }
 
     /// The token embeddings of `batch` (T5 adds no positions and does not scale):
