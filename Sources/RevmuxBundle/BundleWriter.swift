@@ -17,6 +17,8 @@ public final class BundleWriter {
     private var dataLength = 0
     private var tensors: [BundleTensor] = []
     private var tokenizer: TokenizerRecord?
+    /// The tensor being written in pieces, its length and CRC so far.
+    private var current: BundleTensor?
     private var finished = false
 
     public init(path: String, overwrite: Bool) throws(BundleWriteError) {
@@ -32,8 +34,32 @@ public final class BundleWriter {
 
     /// Appends one tensor's bytes, 64-byte aligned.
     public func addTensor(name: String, type: TensorType, shape: [Int], bytes: UnsafeRawBufferPointer) throws(BundleWriteError) {
-        let offset = try append(bytes)
-        tensors.append(BundleTensor(name: name, type: type, shape: shape, offset: offset, length: bytes.count, crc32: crc32(bytes)))
+        beginTensor(name: name, type: type, shape: shape)
+        try appendTensorBytes(bytes)
+        try endTensor()
+    }
+
+    /// Starts a tensor whose bytes follow in pieces (`appendTensorBytes`), so that a converter
+    /// never holds a whole tensor; `endTensor` records it.
+    public func beginTensor(name: String, type: TensorType, shape: [Int]) {
+        precondition(current == nil, "tensor \(current?.name ?? "") is still open")
+        current = BundleTensor(name: name, type: type, shape: shape, offset: dataLength, length: 0, crc32: 0)
+    }
+
+    public func appendTensorBytes(_ bytes: UnsafeRawBufferPointer) throws(BundleWriteError) {
+        precondition(current != nil, "appendTensorBytes outside beginTensor/endTensor")
+        try Self.writeAll(data, bytes, path: path)
+        dataLength += bytes.count
+        current!.length += bytes.count
+        current!.crc32 = crc32(bytes, initial: current!.crc32)
+    }
+
+    /// Pads the open tensor to the alignment and records it.
+    public func endTensor() throws(BundleWriteError) {
+        guard let tensor = current else { preconditionFailure("endTensor without beginTensor") }
+        current = nil
+        try pad()
+        tensors.append(tensor)
     }
 
     /// Stores the tokenizer, zlib-compressed when that saves at least a tenth.
@@ -51,6 +77,7 @@ public final class BundleWriter {
     @discardableResult
     public func finish(family: Family, config: [String: ConfigValue], revmux: RevmuxSection?, provenance: Provenance) throws(BundleWriteError) -> BundleManifest {
         precondition(!finished, "finish called twice")
+        precondition(current == nil, "tensor \(current?.name ?? "") was never ended")
         finished = true
         let manifest = BundleManifest(family: family, config: config, tensors: tensors, tokenizer: tokenizer, revmux: revmux, provenance: provenance)
         let json: [UInt8]
@@ -88,11 +115,17 @@ public final class BundleWriter {
     private func append(_ bytes: UnsafeRawBufferPointer) throws(BundleWriteError) -> Int {
         let offset = dataLength
         try Self.writeAll(data, bytes, path: path)
-        let padding = (BundleHeader.alignment - bytes.count % BundleHeader.alignment) % BundleHeader.alignment
+        dataLength += bytes.count
+        try pad()
+        return offset
+    }
+
+    /// Zeros up to the next aligned offset of the data section.
+    private func pad() throws(BundleWriteError) {
+        let padding = (BundleHeader.alignment - dataLength % BundleHeader.alignment) % BundleHeader.alignment
         let zeros = [UInt8](repeating: 0, count: padding)
         try zeros.withBytes { (raw) throws(BundleWriteError) in try Self.writeAll(data, raw, path: path) }
-        dataLength += bytes.count + padding
-        return offset
+        dataLength += padding
     }
 
     // MARK: - Files

@@ -26,14 +26,38 @@ public struct TensorView: @unchecked Sendable {
 
     /// Decodes every element to f32 into `output`, which must hold `elementCount` floats.
     public func convert(into output: UnsafeMutableBufferPointer<Float>) throws(ConversionError) {
-        precondition(output.count == elementCount, "output holds \(output.count) floats, tensor has \(elementCount)")
+        try convert(elements: 0..<elementCount, into: output)
+    }
+
+    /// Decodes elements `range` to f32 into `output` (`range.count` floats). For a quantised
+    /// type the range must cover whole blocks.
+    public func convert(elements range: Range<Int>, into output: UnsafeMutableBufferPointer<Float>) throws(ConversionError) {
+        precondition(output.count == range.count, "output holds \(output.count) floats for \(range.count) elements")
+        let bytes = self.bytes(elements: range)
         switch type {
         case .scalar(let dtype):
-            try ScalarConversion.convert(dtype, data, into: output)
+            try ScalarConversion.convert(dtype, bytes, into: output)
         case .quantized(let quant):
             guard quant.canDequantize else { throw ConversionError.unsupported(type) }
-            quant.dequantize(blocks: data, into: output)
+            quant.dequantize(blocks: bytes, into: output)
         }
+    }
+
+    /// The stored bytes of elements `range` (whole blocks for a quantised type).
+    public func bytes(elements range: Range<Int>) -> UnsafeRawBufferPointer {
+        precondition(range.lowerBound >= 0 && range.upperBound <= elementCount)
+        guard let start = type.byteCount(elements: range.lowerBound), let end = type.byteCount(elements: range.upperBound) else {
+            preconditionFailure("elements \(range) split a block of \(type)")
+        }
+        return UnsafeRawBufferPointer(rebasing: data[start..<end])
+    }
+
+    /// Lets the kernel drop the mapped pages of elements `range` once they have been read:
+    /// streaming a large model through memory then keeps only what is in use resident.
+    public func releasePages(elements range: Range<Int>) {
+        let bytes = bytes(elements: range)
+        let start = fileOffset + (bytes.baseAddress! - data.baseAddress!)
+        storage.releasePages(start..<(start + bytes.count))
     }
 
     /// Decodes every element to a new f32 array.

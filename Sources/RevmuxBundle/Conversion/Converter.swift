@@ -37,29 +37,29 @@ public enum Converter {
             throw .write(error)
         }
 
-        // Buffers only for re-encoded tensors, sized by the largest of those.
-        let reencoded = plan.tensors.filter { dtype.storage(for: $0.view) != $0.view.type }
-        let largest = reencoded.map(\.view.elementCount).max() ?? 0
-        var floats = [Float](repeating: 0, count: largest)
-        let encodedSizes = reencoded.map { item -> Int in
-            let target = dtype.storage(for: item.view)
-            return target == .scalar(.f32) ? 0 : target.byteCount(elements: item.view.elementCount) ?? 0
-        }
-        var encoded = [UInt8](repeating: 0, count: encodedSizes.max() ?? 0)
+        // Tensors stream through in chunks of whole blocks (every GGML block size divides
+        // the chunk), each chunk's source pages dropped once read: memory stays flat.
+        let chunk = Self.chunkElements
+        var floats = [Float](repeating: 0, count: chunk)
+        var encoded = [UInt8](repeating: 0, count: chunk * MemoryLayout<Float>.size)
         var written = 0
         for (index, item) in plan.tensors.enumerated() {
             let target = dtype.storage(for: item.view)
+            let view = item.view
             try converting {
-                if target == item.view.type {
-                    try writer.addTensor(name: item.name, type: target, shape: item.view.shape, bytes: item.view.data)
-                } else {
-                    try encode(item, as: target, floats: &floats, into: &encoded) { (raw) throws(BundleWriteError) in
-                        try writer.addTensor(name: item.name, type: target, shape: item.view.shape, bytes: raw)
+                writer.beginTensor(name: item.name, type: target, shape: view.shape)
+                for start in stride(from: 0, to: view.elementCount, by: chunk) {
+                    let range = start..<min(start + chunk, view.elementCount)
+                    if target == view.type {
+                        try writer.appendTensorBytes(view.bytes(elements: range))
+                    } else {
+                        try encode(item, range, as: target, floats: &floats, into: &encoded, write: writer.appendTensorBytes)
                     }
+                    view.releasePages(elements: range)
                 }
+                try writer.endTensor()
             }
-            item.view.storage.releasePages(item.view.fileOffset..<(item.view.fileOffset + item.view.data.count))
-            written += target.byteCount(elements: item.view.elementCount) ?? 0
+            written += target.byteCount(elements: view.elementCount) ?? 0
             progress(ConvertProgress(tensor: item.name, done: index + 1, total: plan.tensors.count, bytesWritten: written))
         }
         return try converting {
@@ -87,16 +87,19 @@ public enum Converter {
         }
     }
 
-    /// Decodes a tensor to f32, re-encodes it as `target` and hands the bytes to `write`
-    /// (straight from `floats` for f32, from `encoded` otherwise): no copy of the tensor.
+    /// Elements per chunk: 1 MiB of f32, a multiple of every GGML block size (32 and 256).
+    static let chunkElements = 1 << 18
+
+    /// Decodes elements `range` of a tensor to f32, re-encodes them as `target` and hands
+    /// the bytes to `write` (straight from `floats` for f32, from `encoded` otherwise).
     private static func encode(
-        _ item: Plan.Item, as target: TensorType, floats: inout [Float], into encoded: inout [UInt8],
+        _ item: Plan.Item, _ range: Range<Int>, as target: TensorType, floats: inout [Float], into encoded: inout [UInt8],
         write: (UnsafeRawBufferPointer) throws(BundleWriteError) -> Void
-    ) throws -> Void {
-        let count = item.view.elementCount
+    ) throws {
+        let count = range.count
         do {
             try floats.withUnsafeMutableBufferPointer { (buffer) throws(ConversionError) in
-                try item.view.convert(into: UnsafeMutableBufferPointer(rebasing: buffer[0..<count]))
+                try item.view.convert(elements: range, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<count]))
             }
         } catch {
             throw ConvertError.unsupportedConversion(tensor: item.name, from: item.view.type, to: target.description)
