@@ -54,4 +54,22 @@ final class BertGGUFBundleTests: XCTestCase {
         }
         XCTAssertEqual(bundle.manifest.tokenizer?.kind, .gguf)
     }
+
+    /// What revmux cannot run is refused by name: a causal BERT, last-token or rank pooling.
+    /// The MiniLM GGUF's metadata with one value changed, in a GGUF without tensors.
+    func testCausalAndLastTokenPoolingAreRefused() throws {
+        let layout = try GGUFFile(path: try SampleAssets.file("minilm-gguf", "model.gguf")).layout
+        for (key, value, message) in [
+            ("bert.attention.causal", GGUFValue.bool(true), "bert.attention.causal is true"),
+            ("bert.pooling_type", GGUFValue.uint32(3), "bert.pooling_type 3"),
+        ] {
+            let source = scratch.appendingPathComponent("changed.gguf")
+            let metadata = layout.metadata.map { $0.key == key ? (key: key, value: value) : $0 }
+            try Data(GGUFMetadataWriter.file(metadata)).write(to: source)
+            XCTAssertThrowsError(try Converter.convert(source.path, to: scratch.appendingPathComponent("x.revmux").path,
+                                                       dtype: .keep, overwrite: true)) { error in
+                XCTAssertTrue("\(error)".hasPrefix(message), "\(error)")
+            }
+        }
+    }
 }
