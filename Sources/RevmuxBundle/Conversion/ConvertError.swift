@@ -7,6 +7,8 @@ public enum ConvertError: Error, CustomStringConvertible, Sendable {
     case unsupportedArchitecture(String)
     case unknownTensor(String)
     case missingConfig(String)
+    /// The model declares something revmux cannot run; the message says what and why.
+    case unsupportedSetting(String)
     case missingTokenizer(String)
     case unsupportedConversion(tensor: String, from: TensorType, to: String)
     case task(String)
@@ -20,6 +22,7 @@ public enum ConvertError: Error, CustomStringConvertible, Sendable {
         case .unsupportedArchitecture(let name): "architecture \"\(name)\" is not supported (bert, t5 and llama are)"
         case .unknownTensor(let name): "tensor \"\(name)\" is not part of any layout revmux knows; refusing to drop it silently"
         case .missingConfig(let key): "the model does not declare \(key)"
+        case .unsupportedSetting(let message): message
         case .missingTokenizer(let path): "\(path): no tokenizer.json (revmux needs the fast-tokenizer file)"
         case .unsupportedConversion(let tensor, let from, let to): "tensor \"\(tensor)\": cannot convert \(from) to \(to)"
         case .task(let reason): "task: \(reason)"

@@ -52,6 +52,32 @@ public struct NameMapping: Sendable {
         ("pooler.dense.bias", "pooler.bias"),
     ], ignored: ["embeddings.position_ids"])
 
+    /// BERT in GGUF, named as llama.cpp's converter names it. It drops the pooler, so a
+    /// GGUF bundle has none.
+    public static let bertGGUF = NameMapping(rules: [
+        ("token_embd.weight", "embed.tokens"),
+        ("position_embd.weight", "embed.positions"),
+        ("token_types.weight", "embed.token_types"),
+        ("token_embd_norm.weight", "embed.norm.weight"),
+        ("token_embd_norm.bias", "embed.norm.bias"),
+        ("blk.{N}.attn_q.weight", "layers.{N}.attn.q.weight"),
+        ("blk.{N}.attn_q.bias", "layers.{N}.attn.q.bias"),
+        ("blk.{N}.attn_k.weight", "layers.{N}.attn.k.weight"),
+        ("blk.{N}.attn_k.bias", "layers.{N}.attn.k.bias"),
+        ("blk.{N}.attn_v.weight", "layers.{N}.attn.v.weight"),
+        ("blk.{N}.attn_v.bias", "layers.{N}.attn.v.bias"),
+        ("blk.{N}.attn_output.weight", "layers.{N}.attn.o.weight"),
+        ("blk.{N}.attn_output.bias", "layers.{N}.attn.o.bias"),
+        ("blk.{N}.attn_output_norm.weight", "layers.{N}.attn.norm.weight"),
+        ("blk.{N}.attn_output_norm.bias", "layers.{N}.attn.norm.bias"),
+        ("blk.{N}.ffn_up.weight", "layers.{N}.ffn.up.weight"),
+        ("blk.{N}.ffn_up.bias", "layers.{N}.ffn.up.bias"),
+        ("blk.{N}.ffn_down.weight", "layers.{N}.ffn.down.weight"),
+        ("blk.{N}.ffn_down.bias", "layers.{N}.ffn.down.bias"),
+        ("blk.{N}.layer_output_norm.weight", "layers.{N}.ffn.norm.weight"),
+        ("blk.{N}.layer_output_norm.bias", "layers.{N}.ffn.norm.bias"),
+    ], ignored: [])
+
     public static let llamaGGUF = NameMapping(rules: [
         ("token_embd.weight", "embed.tokens"),
         ("blk.{N}.attn_q.weight", "layers.{N}.attn.q.weight"),

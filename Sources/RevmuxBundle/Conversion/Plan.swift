@@ -24,6 +24,8 @@ struct Plan {
             try self.init(folder: folder)
         case .gguf(let file) where file.layout.value("general.architecture")?.stringValue == "t5":
             try self.init(t5GGUF: file)
+        case .gguf(let file) where file.layout.value("general.architecture")?.stringValue == "bert":
+            try self.init(bertGGUF: file)
         case .gguf(let file):
             try self.init(gguf: file)
         case .safetensors, .shardedSafetensors:
@@ -138,6 +140,57 @@ struct Plan {
             "pad_token_id": (try? int("tokenizer.ggml.padding_token_id")) ?? .int(0),
             "eos_token_id": (try? int("tokenizer.ggml.eos_token_id")) ?? .int(1),
         ]
+        tokenizerKind = .gguf
+        tokenizer = GGUFMetadataWriter.file(layout.metadata.filter { $0.key.hasPrefix("tokenizer.") || $0.key == "general.architecture" || $0.key == "general.name" })
+        sources = [file.path]
+    }
+
+    /// A BERT GGUF as llama.cpp's convert_hf_to_gguf.py writes it: the same bundle as the
+    /// Hugging Face folder, less the pooler, which llama.cpp drops. Two things the GGUF does not
+    /// say are decided here (schemas/bundle.md): the activation stays the checkpoint's erf GELU
+    /// (llama.cpp computes the tanh form), and a model with a pooling type is normalised, as
+    /// llama.cpp's embedding tools normalise by default.
+    private init(bertGGUF file: GGUFFile) throws(ConvertError) {
+        let layout = file.layout
+        func int(_ key: String) throws(ConvertError) -> ConfigValue {
+            guard let value = layout.value(key)?.intValue else { throw .missingConfig(key) }
+            return .int(value)
+        }
+        if layout.value("bert.attention.causal")?.boolValue == true {
+            throw .unsupportedSetting("bert.attention.causal is true: revmux runs BERT encoders bidirectionally only")
+        }
+        guard let eps = layout.value("bert.attention.layer_norm_epsilon")?.doubleValue else {
+            throw .missingConfig("bert.attention.layer_norm_epsilon")
+        }
+        family = .bert
+        tensors = try Self.map(file.tensors.map(file.file.tensor), NameMapping.bertGGUF)
+        var values: [String: ConfigValue] = [
+            "hidden_size": try int("bert.embedding_length"),
+            "layers": try int("bert.block_count"),
+            "heads": try int("bert.attention.head_count"),
+            "intermediate_size": try int("bert.feed_forward_length"),
+            "vocab_size": .int(layout.value("tokenizer.ggml.tokens")?.arrayValue?.count ?? 0),
+            "max_positions": try int("bert.context_length"),
+            // The converter writes type_vocab_size here; without it, token_types' rows say it.
+            "type_vocab_size": (try? int("tokenizer.ggml.token_type_count"))
+                ?? .int(tensors.first { $0.name == "embed.token_types" }?.view.shape.first ?? 2),
+            "layer_norm_eps": .double(eps),
+            "activation": .string("gelu"),
+        ]
+        // llama.cpp's pooling types: 0 none (our default, mean), 1 mean, 2 cls, 3 last, 4 rank.
+        switch layout.value("bert.pooling_type")?.intValue {
+        case nil, 0?:
+            break
+        case 1?:
+            values["pooling"] = .string("mean")
+            values["normalize"] = .bool(true)
+        case 2?:
+            values["pooling"] = .string("cls")
+            values["normalize"] = .bool(true)
+        case let other?:
+            throw .unsupportedSetting("bert.pooling_type \(other) (last token or rank): revmux pools BERT by mean or [CLS] only")
+        }
+        config = values
         tokenizerKind = .gguf
         tokenizer = GGUFMetadataWriter.file(layout.metadata.filter { $0.key.hasPrefix("tokenizer.") || $0.key == "general.architecture" || $0.key == "general.name" })
         sources = [file.path]
