@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "RevmuxBundleTests", dependencies: ["RevmuxBundle", "RevmuxFormats", "RevmuxTestSupport"]),
         // Runs the built `revmux` binary: exit codes, messages, JSON output.
         .testTarget(name: "RevmuxCLITests", dependencies: ["revmux", "RevmuxTestSupport", "RevmuxTokenizers", "RevmuxFormats"]),
-        .testTarget(name: "RevmuxTokenizersTests", dependencies: ["RevmuxTokenizers", "RevmuxFormats"]),
+        .testTarget(name: "RevmuxTokenizersTests", dependencies: ["RevmuxTokenizers", "RevmuxFormats", "RevmuxTestSupport"]),
         .testTarget(name: "RevmuxModelsTests", dependencies: ["RevmuxModels", "RevmuxBundle", "RevmuxTestSupport", "RevmuxTokenizers", "RevmuxFormats"]),
         .testTarget(
             name: "RevmuxMuxTests",
