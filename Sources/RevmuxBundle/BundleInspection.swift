@@ -25,6 +25,10 @@ extension Inspection {
             metadata.append(MetadataItem(key: "revmux.mux_width", value: .int64(Int64(revmux.muxWidth))))
             metadata.append(MetadataItem(key: "revmux.prefill_layers", value: .int64(Int64(revmux.prefillLayers))))
             metadata.append(MetadataItem(key: "revmux.labels", value: .array(.string(revmux.labels))))
+            if !revmux.labelWords.isEmpty {
+                metadata.append(MetadataItem(key: "revmux.label_words", value: .array(.string(revmux.labelWords))))
+            }
+            if let template = revmux.template { metadata.append(MetadataItem(key: "revmux.template", value: .string(template))) }
             metadata.append(MetadataItem(key: "revmux.untrained", value: .bool(revmux.untrained)))
         }
         metadata.append(MetadataItem(key: "provenance.converter", value: .string(manifest.provenance.converter)))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 import RevmuxBundle
+import RevmuxMux
 
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -56,7 +57,7 @@ struct Convert: ParsableCommand {
     @Option(help: "Comma-separated label words, one per label (T5/LLaMA verbaliser heads).")
     var labelWords: String?
 
-    @Option(help: "Prompt template for T5/LLaMA, with {text} where the query goes.")
+    @Option(help: "Prompt template for T5/LLaMA with {text} (and {text_b}) where the query goes, or 'chat' for the model's own chat template around it.")
     var template: String?
 
     @Option(help: "Trained adapters (and head) as a safetensors file.")
@@ -76,8 +77,18 @@ struct Convert: ParsableCommand {
         }
     }
 
-    private var task: TaskOptions? {
+    /// The task to embed; `--template chat` becomes the source's chat template, rendered.
+    private func task() throws -> TaskOptions? {
         guard let mux, let prefillLayers, let labels else { return nil }
+        var template = template
+        if template == "chat" {
+            do {
+                template = try ChatPrompt.template(forSource: source)
+            } catch {
+                printError(error.description)
+                throw ExitCode(Sysexits.dataError)
+            }
+        }
         let source: TaskOptions.Source = adapters.map { .file($0) } ?? .random(seed: initAdapters ?? 0)
         func list(_ text: String?) -> [String] {
             text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
@@ -89,6 +100,7 @@ struct Convert: ParsableCommand {
     func run() throws {
         let bar = quiet || isatty(2) == 0 ? nil : ProgressBar(label: "converting")
         let start = Date()
+        let task = try task()
         let manifest: BundleManifest
         do {
             manifest = try Converter.convert(source, to: output, dtype: dtype, overwrite: force, task: task) { progress in
