@@ -12,9 +12,12 @@ func time(_ repeats: Int, _ body: () throws -> Void) throws -> Double {
     return median(times)
 }
 
+/// The middle value, or the mean of the two middle ones for an even count.
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
-    return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
+    guard !sorted.isEmpty else { return .nan }
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
 func ms(_ seconds: Double) -> String { String(format: "%.3f ms", seconds * 1000) }
