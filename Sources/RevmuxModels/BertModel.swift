@@ -147,8 +147,12 @@ public final class BertModel {
         pooler = bundle.tensor(named: "pooler.weight") == nil ? nil : try linear("pooler", out: h, in: h)
     }
 
+    /// Lengths are rounded up to a multiple of 32, so batches of similar lengths share one
+    /// workspace instead of each allocating (and zero-filling) its own: every access is by
+    /// the batch's own shape, which fits inside.
     private func workspace(count: Int, length: Int) -> BertWorkspace {
-        workspaces.space(count: count, length: length) { BertWorkspace(config, count: count, length: length) }
+        let bucket = (length + 31) / 32 * 32
+        return workspaces.space(count: count, length: bucket) { BertWorkspace(config, count: count, length: bucket) }
     }
 
     /// Token + position + token-type embeddings, LayerNorm'd: [count·length, hidden].
@@ -177,7 +181,7 @@ public final class BertModel {
                 }
             }
         }
-        compute.layerNorm(hidden, gamma: embedNorm.0, beta: embedNorm.1, eps: config.layerNormEps)
+        compute.layerNorm(hidden, rows: batch.count * batch.length, gamma: embedNorm.0, beta: embedNorm.1, eps: config.layerNormEps)
         return hidden
     }
 
