@@ -24,12 +24,18 @@ final class MuxPath {
     func mix(_ hidden: Matrix, _ shape: PaddedShape) -> (Matrix, PaddedShape) {
         let n = chain.width, k = chain.reduced, d = chain.hidden, length = shape.length
         let groups = (shape.count + n - 1) / n
+        // One product over every query's rows (padding included, then dropped) instead of
+        // one small product per query: the per-call cost dominated at these sizes.
+        let down = buffers.matrix(\.down, rows: shape.rows, cols: k)
+        compute.linear(hidden, rows: shape.rows, adapters.down, into: down)
         let mixed = buffers.matrix(\.mixed, rows: groups * length, cols: d)
         mixed.zero()
         for query in 0..<shape.count {
             let group = query / n, slot = query % n
-            compute.linear(hidden.base + query * length * d, lda: d, rows: shape.lengths[query], adapters.down,
-                           into: mixed.base + group * length * d + slot * k, ldc: d)
+            for position in 0..<shape.lengths[query] {
+                (mixed.base + (group * length + position) * d + slot * k)
+                    .update(from: down.row(query * length + position), count: k)
+            }
         }
         chain.multiplex(mixed, into: mixed, rows: groups * length)
         let lengths = (0..<groups).map { group in shape.lengths[(group * n)..<min(shape.count, (group + 1) * n)].max()! }
@@ -42,16 +48,16 @@ final class MuxPath {
         let n = chain.width, k = chain.reduced, d = chain.hidden
         let recovered = buffers.matrix(\.recovered, rows: rows, cols: d)
         chain.demultiplex(states, into: recovered, rows: rows)
-        let wide = buffers.matrix(\.wide, rows: rows, cols: 3 * d)
-        let wide2 = buffers.matrix(\.wide2, rows: rows, cols: 3 * d)
+        // Block n of row r is already row r·N + n of a [rows·N, k] matrix: U runs once over
+        // all of them, reading its 3d × 3d weight once per batch rather than once per slot.
+        let wide = buffers.matrix(\.wide, rows: rows * n, cols: 3 * d)
+        let wide2 = buffers.matrix(\.wide2, rows: rows * n, cols: 3 * d)
         let out = buffers.matrix(\.separated, rows: rows * n, cols: d)
-        for slot in 0..<n {
-            compute.linear(recovered.base + slot * k, lda: d, rows: rows, adapters.up[0], into: wide.base, ldc: 3 * d)
-            compute.relu(wide, rows: rows)
-            compute.linear(wide, rows: rows, adapters.up[1], into: wide2)
-            compute.relu(wide2, rows: rows)
-            compute.linear(wide2.base, lda: 3 * d, rows: rows, adapters.up[2], into: out.base + slot * d, ldc: n * d)
-        }
+        compute.linear(recovered.base, lda: k, rows: rows * n, adapters.up[0], into: wide.base, ldc: 3 * d)
+        compute.relu(wide)
+        compute.linear(wide, adapters.up[1], into: wide2)
+        compute.relu(wide2)
+        compute.linear(wide2, adapters.up[2], into: out)
         return out
     }
 
@@ -65,6 +71,7 @@ final class MuxPath {
 
 /// The multiplexed path's buffers, reallocated only when a batch's shape changes.
 struct MuxBuffers {
+    var down = Matrix(rows: 0, cols: 0)
     var mixed = Matrix(rows: 0, cols: 0)
     var recovered = Matrix(rows: 0, cols: 0)
     var wide = Matrix(rows: 0, cols: 0)
