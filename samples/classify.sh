@@ -13,5 +13,5 @@ cache=${REVMUX_CACHE:-$HOME/.cache/revmux}
 bundle="$cache/minilm-sentiment.revmux"
 task=$(samples/train_sentiment.sh)
 .build/release/revmux convert "$model" -o "$bundle" --force --quiet \
-    --mux 2 --prefill-layers 3 --labels negative,positive --adapters "$task"
+    --task sentiment --mux 2 --prefill-layers 3 --labels negative,positive --adapters "$task"
 .build/release/revmux run "$bundle" --input samples/sentences.tsv

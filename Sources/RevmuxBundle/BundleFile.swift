@@ -8,13 +8,46 @@ public struct BundleFile: Sendable {
     public let file: MappedFile
     public let header: BundleHeader
     public let manifest: BundleManifest
+    /// The task chosen with `selecting(task:)`, nil before.
+    public let task: RevmuxSection?
     private let index: [String: Int]
 
     public init(path: String) throws(OpenError<BundleProblem>) {
         let opened = try openMapped(path) { (bytes) throws(BundleProblem) in try BundleFile.validate(bytes) }
         file = opened.0
         (header, manifest) = opened.1
+        task = nil
         index = Dictionary(uniqueKeysWithValues: manifest.tensors.enumerated().map { ($1.name, $0) })
+    }
+
+    /// The same bundle seen through one task: that task's tensors also answer to their
+    /// canonical names (`task.sst.revmux.down.weight` as `revmux.down.weight`), taking the
+    /// place of a backbone tensor of the same name, which is how a task carries its own
+    /// tuned layers. `name` may be nil when the bundle has exactly one task.
+    public func selecting(task name: String?) throws(TaskChoiceError) -> BundleFile {
+        let names = manifest.tasks.map(\.name)
+        let chosen: RevmuxSection
+        switch (name, manifest.tasks.count) {
+        case (nil, 0): throw .noTasks
+        case (nil, 1): chosen = manifest.tasks[0]
+        case (nil, _): throw .ambiguous(names)
+        case (let name?, _):
+            guard let found = manifest.tasks.first(where: { $0.name == name }) else { throw .unknown(name, names) }
+            chosen = found
+        }
+        var index = index
+        for (position, tensor) in manifest.tensors.enumerated() where tensor.name.hasPrefix(chosen.tensorPrefix) {
+            index[String(tensor.name.dropFirst(chosen.tensorPrefix.count))] = position
+        }
+        return BundleFile(file: file, header: header, manifest: manifest, task: chosen, index: index)
+    }
+
+    private init(file: MappedFile, header: BundleHeader, manifest: BundleManifest, task: RevmuxSection, index: [String: Int]) {
+        self.file = file
+        self.header = header
+        self.manifest = manifest
+        self.task = task
+        self.index = index
     }
 
     /// Every check that costs nothing per byte of tensor data.
@@ -51,9 +84,9 @@ public struct BundleFile: Sendable {
         if let blob = manifest.tokenizer?.blob {
             regions.append(("tokenizer", try place("tokenizer", offset: blob.offset, length: blob.storedLength, dataLength: dataLength)))
         }
-        if let revmux = manifest.revmux {
-            for name in revmux.adapterTensors where !names.contains(name) {
-                throw .manifest("revmux lists adapter tensor \"\(name)\", which is not in tensors")
+        for task in manifest.tasks {
+            for name in task.adapterTensors where !names.contains(name) {
+                throw .manifest("task \"\(task.name)\" lists tensor \"\(name)\", which is not in tensors")
             }
         }
         regions.sort { ($0.range.lowerBound, $0.range.upperBound) < ($1.range.lowerBound, $1.range.upperBound) }

@@ -21,15 +21,16 @@ extension Inspection {
             metadata.append(MetadataItem(key: "tokenizer.kind", value: .string(tokenizer.kind.rawValue)))
             metadata.append(MetadataItem(key: "tokenizer.bytes", value: .int64(Int64(tokenizer.blob.length))))
         }
-        if let revmux = manifest.revmux {
-            metadata.append(MetadataItem(key: "revmux.mux_width", value: .int64(Int64(revmux.muxWidth))))
-            metadata.append(MetadataItem(key: "revmux.prefill_layers", value: .int64(Int64(revmux.prefillLayers))))
-            metadata.append(MetadataItem(key: "revmux.labels", value: .array(.string(revmux.labels))))
-            if !revmux.labelWords.isEmpty {
-                metadata.append(MetadataItem(key: "revmux.label_words", value: .array(.string(revmux.labelWords))))
+        for task in manifest.tasks {
+            let key = "tasks.\(task.name)."
+            metadata.append(MetadataItem(key: key + "mux_width", value: .int64(Int64(task.muxWidth))))
+            metadata.append(MetadataItem(key: key + "prefill_layers", value: .int64(Int64(task.prefillLayers))))
+            metadata.append(MetadataItem(key: key + "labels", value: .array(.string(task.labels))))
+            if !task.labelWords.isEmpty {
+                metadata.append(MetadataItem(key: key + "label_words", value: .array(.string(task.labelWords))))
             }
-            if let template = revmux.template { metadata.append(MetadataItem(key: "revmux.template", value: .string(template))) }
-            metadata.append(MetadataItem(key: "revmux.untrained", value: .bool(revmux.untrained)))
+            if let template = task.template { metadata.append(MetadataItem(key: key + "template", value: .string(template))) }
+            metadata.append(MetadataItem(key: key + "untrained", value: .bool(task.untrained)))
         }
         metadata.append(MetadataItem(key: "provenance.converter", value: .string(manifest.provenance.converter)))
         metadata.append(MetadataItem(key: "provenance.created", value: .string(manifest.provenance.created)))

@@ -36,8 +36,11 @@ public struct TokenizerRecord: Equatable, Sendable {
     public var blob: BundleBlob
 }
 
-/// The RevMUX task section: how queries are multiplexed and what the head predicts.
+/// One RevMUX task: how queries are multiplexed and what the head predicts. A bundle can
+/// carry several over one copy of the backbone; each task's tensors are named
+/// `task.<name>.` followed by their canonical name (schemas/bundle.md).
 public struct RevmuxSection: Equatable, Sendable {
+    public var name: String
     public var muxWidth: Int
     public var prefillLayers: Int
     public var labels: [String]
@@ -47,6 +50,28 @@ public struct RevmuxSection: Equatable, Sendable {
     public var adapterTensors: [String]
     /// True for adapters made by `--init-adapters`: random, for testing only.
     public var untrained: Bool
+
+    public init(name: String, muxWidth: Int, prefillLayers: Int, labels: [String], labelWords: [String], template: String?,
+                adapterTensors: [String], untrained: Bool) {
+        self.name = name
+        self.muxWidth = muxWidth
+        self.prefillLayers = prefillLayers
+        self.labels = labels
+        self.labelWords = labelWords
+        self.template = template
+        self.adapterTensors = adapterTensors
+        self.untrained = untrained
+    }
+
+    /// The prefix of this task's tensor names.
+    public var tensorPrefix: String { Self.tensorPrefix(name) }
+
+    public static func tensorPrefix(_ name: String) -> String { "task.\(name)." }
+
+    /// Task names are short identifiers: they appear in tensor names and on command lines.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
+    }
 }
 
 public struct SourceFile: Equatable, Sendable {
@@ -85,16 +110,17 @@ public struct BundleManifest: Equatable, Sendable {
     public var config: [String: ConfigValue]
     public var tensors: [BundleTensor]
     public var tokenizer: TokenizerRecord?
-    public var revmux: RevmuxSection?
+    /// The RevMUX tasks, in the order they were added; names are distinct.
+    public var tasks: [RevmuxSection]
     public var provenance: Provenance
 
     public init(family: Family, config: [String: ConfigValue], tensors: [BundleTensor], tokenizer: TokenizerRecord?,
-                revmux: RevmuxSection?, provenance: Provenance) {
+                tasks: [RevmuxSection], provenance: Provenance) {
         self.family = family
         self.config = config
         self.tensors = tensors
         self.tokenizer = tokenizer
-        self.revmux = revmux
+        self.tasks = tasks
         self.provenance = provenance
     }
 }

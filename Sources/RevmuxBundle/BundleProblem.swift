@@ -42,3 +42,22 @@ public enum BundleProblem: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// Why `BundleFile.selecting(task:)` could not choose a task.
+public enum TaskChoiceError: Error, Equatable, CustomStringConvertible {
+    case noTasks
+    case ambiguous([String])
+    case unknown(String, [String])
+
+    public var description: String {
+        switch self {
+        case .noTasks:
+            "the bundle has no task: add one with revmux convert MODEL --mux N --prefill-layers K --labels ... --adapters FILE"
+        case .ambiguous(let names):
+            "the bundle has \(names.count) tasks (\(names.joined(separator: ", "))): choose one with --task"
+        case .unknown(let name, let names):
+            names.isEmpty ? "the bundle has no task \"\(name)\" (it has none)"
+                : "the bundle has no task \"\(name)\" (it has: \(names.joined(separator: ", ")))"
+        }
+    }
+}

@@ -75,11 +75,11 @@ public final class BundleWriter {
 
     /// Writes the file and links it at `path`. Returns the manifest written.
     @discardableResult
-    public func finish(family: Family, config: [String: ConfigValue], revmux: RevmuxSection?, provenance: Provenance) throws(BundleWriteError) -> BundleManifest {
+    public func finish(family: Family, config: [String: ConfigValue], tasks: [RevmuxSection], provenance: Provenance) throws(BundleWriteError) -> BundleManifest {
         precondition(!finished, "finish called twice")
         precondition(current == nil, "tensor \(current?.name ?? "") was never ended")
         finished = true
-        let manifest = BundleManifest(family: family, config: config, tensors: tensors, tokenizer: tokenizer, revmux: revmux, provenance: provenance)
+        let manifest = BundleManifest(family: family, config: config, tensors: tensors, tokenizer: tokenizer, tasks: tasks, provenance: provenance)
         let json: [UInt8]
         do {
             json = Array(try manifest.jsonData())

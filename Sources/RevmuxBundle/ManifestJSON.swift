@@ -25,13 +25,15 @@ extension BundleManifest {
         if let tokenizer {
             object["tokenizer"] = ["kind": tokenizer.kind.rawValue].merging(tokenizer.blob.jsonObject) { a, _ in a }
         }
-        if let revmux {
-            var section: [String: Any] = [
-                "mux_width": revmux.muxWidth, "prefill_layers": revmux.prefillLayers, "labels": revmux.labels,
-                "label_words": revmux.labelWords, "adapter_tensors": revmux.adapterTensors, "untrained": revmux.untrained,
-            ]
-            section["template"] = revmux.template
-            object["revmux"] = section
+        if !tasks.isEmpty {
+            object["tasks"] = tasks.map { task -> [String: Any] in
+                var section: [String: Any] = [
+                    "name": task.name, "mux_width": task.muxWidth, "prefill_layers": task.prefillLayers, "labels": task.labels,
+                    "label_words": task.labelWords, "adapter_tensors": task.adapterTensors, "untrained": task.untrained,
+                ]
+                section["template"] = task.template
+                return section
+            }
         }
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     }
@@ -60,7 +62,13 @@ extension BundleManifest {
             }
             return TokenizerRecord(kind: kind, blob: try BundleBlob(json: json, name: "tokenizer"))
         }
-        revmux = try root["revmux"].flatMap { $0.isNull ? nil : $0 }.map(RevmuxSection.init(json:))
+        var tasks: [RevmuxSection] = []
+        for (index, json) in (root["tasks"]?.array ?? []).enumerated() {
+            let task = try RevmuxSection(json: json, index: index)
+            guard !tasks.contains(where: { $0.name == task.name }) else { throw .manifest("two tasks are named \"\(task.name)\"") }
+            tasks.append(task)
+        }
+        self.tasks = tasks
         let source = root["provenance"]
         provenance = Provenance(
             sources: (source?["sources"]?.array ?? []).map {
@@ -117,11 +125,19 @@ extension BundleBlob {
 }
 
 extension RevmuxSection {
-    init(json: JSONValue) throws(BundleProblem) {
+    init(json: JSONValue, index: Int) throws(BundleProblem) {
+        let context = "tasks[\(index)]"
+        guard let name = json["name"]?.string, Self.isValidName(name) else {
+            throw .manifest("\(context).name must be 1-64 letters, digits, '_' or '-'")
+        }
         func strings(_ key: String) -> [String] { json[key]?.array?.compactMap(\.string) ?? [] }
-        self.init(muxWidth: try integer(json, "mux_width", of: "revmux"), prefillLayers: try integer(json, "prefill_layers", of: "revmux"),
+        self.init(name: name, muxWidth: try integer(json, "mux_width", of: context),
+                  prefillLayers: try integer(json, "prefill_layers", of: context),
                   labels: strings("labels"), labelWords: strings("label_words"), template: json["template"]?.string,
                   adapterTensors: strings("adapter_tensors"), untrained: json["untrained"]?.bool ?? false)
+        if let stray = adapterTensors.first(where: { !$0.hasPrefix(tensorPrefix) }) {
+            throw .manifest("task \"\(name)\" lists tensor \"\(stray)\", outside its prefix \(tensorPrefix)")
+        }
     }
 }
 

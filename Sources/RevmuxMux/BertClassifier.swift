@@ -12,7 +12,9 @@ public final class BertClassifier: TaskClassifier {
     let head: ClassifierHead
     let path: MuxPath
 
-    public init(bundle: BundleFile, threads: Int = 1) throws(MuxError) {
+    /// `task` names one of the bundle's tasks; nil chooses its only one.
+    public init(bundle: BundleFile, task name: String? = nil, threads: Int = 1) throws(MuxError) {
+        let bundle = try bundle.choosingTask(name)
         guard bundle.manifest.family == .bert else { throw .model(.config("family is \(bundle.manifest.family.rawValue), not bert")) }
         let model = try openModel { () throws(ModelError) in try BertModel(bundle: bundle, threads: threads) }
         let parts = try TaskParts(bundle, maxLength: model.config.maxPositions)

@@ -1,16 +1,16 @@
+import RevmuxBundle
 import RevmuxModels
 
 public enum MuxError: Error, CustomStringConvertible, Sendable {
-    /// The bundle carries no RevMUX section, so there is nothing to classify into.
-    case noTask
+    /// No task could be chosen: the bundle has none, or several and none was named.
+    case taskChoice(TaskChoiceError)
     case model(ModelError)
     case tokenizer(BundleTokenizerError)
     case task(String)
 
     public var description: String {
         switch self {
-        case .noTask:
-            "the bundle has no task: convert it with --labels and --adapters FILE (or --init-adapters SEED for testing)"
+        case .taskChoice(let error): error.description
         case .model(let error): error.description
         case .tokenizer(let error): error.description
         case .task(let message): message

@@ -13,7 +13,9 @@ public final class T5Classifier: TaskClassifier {
     let verbalizer: Verbalizer
     let path: MuxPath
 
-    public init(bundle: BundleFile, threads: Int = 1) throws(MuxError) {
+    /// `task` names one of the bundle's tasks; nil chooses its only one.
+    public init(bundle: BundleFile, task name: String? = nil, threads: Int = 1) throws(MuxError) {
+        let bundle = try bundle.choosingTask(name)
         let model = try openModel { () throws(ModelError) in try T5Model(bundle: bundle, threads: threads) }
         let parts = try TaskParts(bundle)
         self.model = model

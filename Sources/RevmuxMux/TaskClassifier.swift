@@ -40,12 +40,24 @@ extension TaskClassifier {
     public var prefillLayers: Int { task.prefillLayers }
 }
 
-/// Opens the classifier for a bundle's family.
-public func openClassifier(_ bundle: BundleFile, threads: Int) throws(MuxError) -> any TaskClassifier {
+/// Opens the classifier of task `task` (nil: the bundle's only task) for the bundle's family.
+public func openClassifier(_ bundle: BundleFile, task: String? = nil, threads: Int) throws(MuxError) -> any TaskClassifier {
     switch bundle.manifest.family {
-    case .bert: try BertClassifier(bundle: bundle, threads: threads)
-    case .t5: try T5Classifier(bundle: bundle, threads: threads)
-    case .llama: try LlamaClassifier(bundle: bundle, threads: threads)
+    case .bert: try BertClassifier(bundle: bundle, task: task, threads: threads)
+    case .t5: try T5Classifier(bundle: bundle, task: task, threads: threads)
+    case .llama: try LlamaClassifier(bundle: bundle, task: task, threads: threads)
+    }
+}
+
+extension BundleFile {
+    /// The bundle seen through task `name`; with nil, the task already chosen or the only one.
+    func choosingTask(_ name: String?) throws(MuxError) -> BundleFile {
+        if name == nil, task != nil { return self }
+        do {
+            return try selecting(task: name)
+        } catch {
+            throw .taskChoice(error)
+        }
     }
 }
 
@@ -57,7 +69,7 @@ struct TaskParts {
     let tensors: TaskTensors
 
     init(_ bundle: BundleFile, maxLength: Int? = nil) throws(MuxError) {
-        guard let task = bundle.manifest.revmux else { throw .noTask }
+        guard let task = bundle.task else { preconditionFailure("TaskParts needs a bundle seen through its task") }
         self.task = task
         do {
             var tokenizer = try Tokenizer(bundle: bundle)

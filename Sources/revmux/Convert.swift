@@ -27,10 +27,19 @@ struct Convert: ParsableCommand {
                   --labels negative,positive --adapters trained.safetensors
               revmux convert MODEL -o test.revmux --mux 2 --prefill-layers 3 \\
                   --labels negative,positive --init-adapters 42   # random: for testing only
+
+            Several tasks over one copy of the backbone: name each with --task, and add one \
+            to an existing bundle by converting the bundle itself (its tensors are copied as \
+            they are; writing over it needs --force):
+              revmux convert MODEL -o tasks.revmux --task sentiment --mux 2 --prefill-layers 3 \
+                  --labels negative,positive --adapters sentiment.safetensors
+              revmux convert tasks.revmux -o tasks.revmux --force --task nli --mux 2 \
+                  --prefill-layers 3 --labels entailment,neutral,contradiction --adapters nli.safetensors
+              revmux run tasks.revmux --task nli --input pairs.tsv
             """
     )
 
-    @Argument(help: "A Hugging Face model folder (config.json, safetensors, tokenizer.json) or a .gguf file.")
+    @Argument(help: "A Hugging Face model folder (config.json, safetensors, tokenizer.json), a .gguf file, or a .revmux bundle to add a task to.")
     var source: String
 
     @Option(name: .shortAndLong, help: "The bundle to write.")
@@ -44,6 +53,9 @@ struct Convert: ParsableCommand {
 
     @Flag(name: .shortAndLong, help: "No progress bar.")
     var quiet = false
+
+    @Option(help: "The task's name: one bundle can hold several tasks over one backbone (revmux run --task NAME).")
+    var task = TaskOptions.defaultName
 
     @Option(help: "Mux width N: queries mixed into one pass (a RevMUX task needs --mux, --prefill-layers and --labels).")
     var mux: Int?
@@ -78,7 +90,7 @@ struct Convert: ParsableCommand {
     }
 
     /// The task to embed; `--template chat` becomes the source's chat template, rendered.
-    private func task() throws -> TaskOptions? {
+    private func taskOptions() throws -> TaskOptions? {
         guard let mux, let prefillLayers, let labels else { return nil }
         var template = template
         if template == "chat" {
@@ -93,14 +105,14 @@ struct Convert: ParsableCommand {
         func list(_ text: String?) -> [String] {
             text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         }
-        return TaskOptions(muxWidth: mux, prefillLayers: prefillLayers, labels: list(labels), labelWords: list(labelWords),
+        return TaskOptions(name: task, muxWidth: mux, prefillLayers: prefillLayers, labels: list(labels), labelWords: list(labelWords),
                            template: template, source: source)
     }
 
     func run() throws {
         let bar = quiet || isatty(2) == 0 ? nil : ProgressBar(label: "converting")
         let start = Date()
-        let task = try task()
+        let task = try taskOptions()
         let manifest: BundleManifest
         do {
             manifest = try Converter.convert(source, to: output, dtype: dtype, overwrite: force, task: task) { progress in
@@ -118,7 +130,7 @@ struct Convert: ParsableCommand {
         var stderr = StandardError()
         print("wrote \(output): \(manifest.family.rawValue), \(manifest.tensors.count) tensors, \(humanBytes(bytes)) in \(String(format: "%.2f", seconds)) s",
               to: &stderr)
-        if manifest.revmux?.untrained == true {
+        if manifest.tasks.last?.untrained == true, task != nil {
             print("note: the adapters are random (--init-adapters): predictions will be noise until trained adapters are given", to: &stderr)
         }
     }

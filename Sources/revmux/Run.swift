@@ -43,6 +43,9 @@ struct Run: ParsableCommand {
     @Argument(help: "A .revmux bundle with a task (revmux convert --labels ... --adapters ...).")
     var bundle: String
 
+    @Option(help: "The task to run, for a bundle with several (revmux inspect BUNDLE lists them).")
+    var task: String?
+
     @Option(name: .customLong("text"), help: "A text to classify (repeatable).")
     var texts: [String] = []
 
@@ -112,10 +115,13 @@ struct Run: ParsableCommand {
             throw fail(error)
         }
         do {
-            return try openClassifier(file, threads: threads)
+            return try openClassifier(file, task: task, threads: threads)
         } catch {
             printError("\(bundle): \(error)")
-            throw ExitCode(Sysexits.dataError)
+            switch error {
+            case .taskChoice(.ambiguous), .taskChoice(.unknown): throw ExitCode(Sysexits.usage)
+            default: throw ExitCode(Sysexits.dataError)
+            }
         }
     }
 

@@ -16,7 +16,7 @@ final class BundleIntegrityTests: XCTestCase {
             try values.withUnsafeBytes { try writer.addTensor(name: "t\(index)", type: .scalar(.f32), shape: shape, bytes: $0) }
         }
         try writer.addTokenizer(kind: .tokenizerJSON, bytes: Array(String(repeating: "{\"vocab\": [1, 2, 3]} ", count: 40).utf8))
-        try writer.finish(family: .bert, config: ["hidden_size": .int(8)], revmux: nil,
+        try writer.finish(family: .bert, config: ["hidden_size": .int(8)], tasks: [],
                           provenance: Provenance(sources: [], converter: "test", created: "now"))
         return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
     }

@@ -93,8 +93,8 @@ final class T5BundleTests: XCTestCase {
                              "prefill must stay below the 6 encoder layers")
         task.prefillLayers = 2
         try Converter.convert(folder, to: output, dtype: .f32, overwrite: false, task: task)
-        let bundle = try BundleFile(path: output)
-        XCTAssertEqual(bundle.manifest.revmux?.muxWidth, 2)
+        let bundle = try BundleFile(path: output).selecting(task: nil)
+        XCTAssertEqual(bundle.task?.muxWidth, 2)
         XCTAssertNil(bundle.tensor(named: "head.classifier.weight"))
     }
 

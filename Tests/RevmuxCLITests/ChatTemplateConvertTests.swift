@@ -15,7 +15,7 @@ final class ChatTemplateConvertTests: XCTestCase {
         let inspect = try CLI.run(["inspect", output, "--json"])
         let document = try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as! [String: Any]
         let metadata = document["metadata"] as! [[String: Any]]
-        let template = metadata.first { $0["key"] as? String == "revmux.template" }?["value"] as? String
+        let template = metadata.first { $0["key"] as? String == "tasks.default.template" }?["value"] as? String
         // What jinja2 renders (Tests/Fixtures/make_chat_templates.py).
         let cases = try JSONSerialization.jsonObject(with: Data(contentsOf: Repository.fixture("reference/chat-templates.json"))) as! [[String: Any]]
         XCTAssertEqual(template, cases.first { $0["file"] as? String == "SmolLM2-135M-Instruct.Q4_1.gguf" }?["expected"] as? String)

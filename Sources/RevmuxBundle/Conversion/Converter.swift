@@ -22,13 +22,20 @@ public enum Converter {
         _ sourcePath: String, to output: String, dtype: TargetType, overwrite: Bool, task: TaskOptions? = nil,
         progress: (ConvertProgress) -> Void = { _ in }
     ) throws(ConvertError) -> BundleManifest {
-        let source: ModelSource
-        do {
-            source = try ModelSource.open(sourcePath)
-        } catch {
-            throw .source(error)
+        let plan: Plan
+        if Plan.isBundle(sourcePath) {
+            guard dtype == .keep else { throw .unsupportedSetting("\(sourcePath): a bundle is copied as it is stored: use --dtype keep") }
+            guard task != nil else { throw .task("converting a bundle adds a task to it: give --mux, --prefill-layers and --labels") }
+            plan = try Plan(bundlePath: sourcePath)
+        } else {
+            let source: ModelSource
+            do {
+                source = try ModelSource.open(sourcePath)
+            } catch {
+                throw .source(error)
+            }
+            plan = try Plan(source, path: sourcePath)
         }
-        let plan = try Plan(source, path: sourcePath)
         let adapters = try task.map { (task) throws(ConvertError) in try AdapterTensors(task, plan: plan) }
         let writer: BundleWriter
         do {
@@ -68,8 +75,9 @@ public enum Converter {
             }
             try writer.addTokenizer(kind: plan.tokenizerKind, bytes: plan.tokenizer)
             let adapterSources = adapters?.sourcePath.map { [$0] } ?? []
-            return try writer.finish(family: plan.family, config: plan.config, revmux: adapters?.section, provenance: Provenance(
-                sources: try (plan.sources + adapterSources).map { path throws(ConvertError) in SourceFile(path: path, sha256: try sha256(path)) },
+            let hashed = try (plan.sources + adapterSources).map { path throws(ConvertError) in SourceFile(path: path, sha256: try sha256(path)) }
+            return try writer.finish(family: plan.family, config: plan.config, tasks: plan.tasks + (adapters.map { [$0.section] } ?? []), provenance: Provenance(
+                sources: plan.recordedSources + hashed,
                 converter: version, created: ISO8601DateFormatter().string(from: Date())))
         }
     }

@@ -16,7 +16,12 @@ struct Plan {
     let tensors: [Item]
     let tokenizerKind: TokenizerRecord.Kind
     let tokenizer: [UInt8]
+    /// Files to hash into the provenance.
     let sources: [String]
+    /// Provenance already hashed (a bundle source's own sources).
+    var recordedSources: [SourceFile] = []
+    /// Tasks already present (a bundle source's).
+    var tasks: [RevmuxSection] = []
 
     init(_ source: ModelSource, path: String) throws(ConvertError) {
         switch source {
