@@ -11,6 +11,8 @@ public struct BundleFile: Sendable {
     /// The task chosen with `selecting(task:)`, nil before.
     public let task: RevmuxSection?
     private let index: [String: Int]
+    /// Tensors that answer in place of the bundle's own under the same name.
+    private let overrides: [String: TensorView]
 
     public init(path: String) throws(OpenError<BundleProblem>) {
         let opened = try openMapped(path) { (bytes) throws(BundleProblem) in try BundleFile.validate(bytes) }
@@ -18,6 +20,16 @@ public struct BundleFile: Sendable {
         (header, manifest) = opened.1
         task = nil
         index = Dictionary(uniqueKeysWithValues: manifest.tensors.enumerated().map { ($1.name, $0) })
+        overrides = [:]
+    }
+
+    private init(_ base: BundleFile, task: RevmuxSection?, overrides: [String: TensorView]) {
+        file = base.file
+        header = base.header
+        manifest = base.manifest
+        index = base.index
+        self.task = task
+        self.overrides = overrides
     }
 
     /// The same bundle seen through one task: that task's tensors also answer to their
@@ -35,19 +47,17 @@ public struct BundleFile: Sendable {
             guard let found = manifest.tasks.first(where: { $0.name == name }) else { throw .unknown(name, names) }
             chosen = found
         }
-        var index = index
-        for (position, tensor) in manifest.tensors.enumerated() where tensor.name.hasPrefix(chosen.tensorPrefix) {
-            index[String(tensor.name.dropFirst(chosen.tensorPrefix.count))] = position
+        var overrides = overrides
+        for tensor in manifest.tensors where tensor.name.hasPrefix(chosen.tensorPrefix) {
+            overrides[String(tensor.name.dropFirst(chosen.tensorPrefix.count))] = file.tensor(entry(tensor))
         }
-        return BundleFile(file: file, header: header, manifest: manifest, task: chosen, index: index)
+        return BundleFile(self, task: chosen, overrides: overrides)
     }
 
-    private init(file: MappedFile, header: BundleHeader, manifest: BundleManifest, task: RevmuxSection, index: [String: Int]) {
-        self.file = file
-        self.header = header
-        self.manifest = manifest
-        self.task = task
-        self.index = index
+    /// The same bundle with `tensors` answering in place of its own of the same names: a
+    /// task-tuned teacher (tuned layers and pooler from `revmux train head`) over this backbone.
+    public func overlaying(_ tensors: [TensorView]) -> BundleFile {
+        BundleFile(self, task: task, overrides: overrides.merging(tensors.map { ($0.name, $0) }) { _, new in new })
     }
 
     /// Every check that costs nothing per byte of tensor data.
@@ -112,7 +122,7 @@ public struct BundleFile: Sendable {
     }
 
     public func tensor(named name: String) -> TensorView? {
-        index[name].map { file.tensor(entry(manifest.tensors[$0])) }
+        overrides[name] ?? index[name].map { file.tensor(entry(manifest.tensors[$0])) }
     }
 
     /// The tokenizer's bytes (decompressed), checked against their CRC.

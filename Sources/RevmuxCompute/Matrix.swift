@@ -44,6 +44,13 @@ public final class Matrix: @unchecked Sendable {
     }
 
     public func toArray() -> [Float] { Array(storage) }
+
+    /// A new matrix with the same values.
+    public func copy() -> Matrix {
+        let copy = Matrix(rows: rows, cols: cols)
+        copy.base.update(from: base, count: count)
+        return copy
+    }
     public func rowArray(_ r: Int) -> [Float] { Array(UnsafeBufferPointer(start: row(r), count: cols)) }
     public func zero() { base.update(repeating: 0, count: count) }
 }

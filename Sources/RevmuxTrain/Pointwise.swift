@@ -44,6 +44,18 @@ public enum Pointwise {
         }
     }
 
+    /// Adds LayerNorm's parameter gradients over `rows` rows: dγ += Σ dy·x̂, dβ += Σ dy.
+    public static func layerNormParameterBackward(_ dy: Matrix, rows: Int, normalized: Matrix, dGamma: Matrix, dBeta: Matrix) {
+        let n = dy.cols
+        for r in 0..<rows {
+            let g = dy.row(r), xhat = normalized.row(r)
+            for i in 0..<n {
+                dGamma.base[i] += g[i] * xhat[i]
+                dBeta.base[i] += g[i]
+            }
+        }
+    }
+
     /// In place: dy ·= GELU'(x) = Φ(x) + x·φ(x), the exact (erf) GELU's derivative.
     public static func geluBackward(_ dy: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, count: Int) {
         let invSqrt2: Float = 0.70710678118654752440, invSqrt2Pi: Float = 0.39894228040143267794

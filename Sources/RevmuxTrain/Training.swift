@@ -90,10 +90,7 @@ public final class HeadObjective {
     let compute: Compute
 
     public init(pooler: Linear?, hidden: Int, labels: Int, seed: UInt64, compute: Compute) {
-        var random = SplitMix64(seed: seed)
-        let bound = 1 / Float(hidden).squareRoot()
-        classifier = TrainableLinear(name: "head.classifier", weight: random.matrix(labels, hidden, bound),
-                                     bias: random.matrix(1, labels, bound))
+        classifier = .classifierHead(hidden: hidden, labels: labels, seed: seed)
         self.pooler = pooler
         self.compute = compute
     }
@@ -118,5 +115,15 @@ public final class HeadObjective {
         let result = Losses.crossEntropy(logits, labels: rows.map { labels[$0] }, into: dLogits)
         if backward { classifier.backward(x: x, rows: rows.count, dy: dLogits, dx: nil) }
         return result
+    }
+}
+
+extension TrainableLinear {
+    /// A new `head.classifier`, initialised as PyTorch's Linear from SplitMix64(seed).
+    public static func classifierHead(hidden: Int, labels: Int, seed: UInt64) -> TrainableLinear {
+        var random = SplitMix64(seed: seed)
+        let bound = 1 / Float(hidden).squareRoot()
+        return TrainableLinear(name: "head.classifier", weight: random.matrix(labels, hidden, bound),
+                               bias: random.matrix(1, labels, bound))
     }
 }

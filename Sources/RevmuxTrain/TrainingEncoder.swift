@@ -29,20 +29,24 @@ final class LayerActivations {
     }
 }
 
-/// Frozen post-norm BERT layers run for training: the forward pass is BertModel.runLayers'
+/// Post-norm BERT layers run for training: the forward pass is BertModel.runLayers'
 /// (padded keys masked, padded query rows get zero context) and keeps every activation, so
-/// `backward` can carry the gradient of the output down to the input.
+/// `backward` can carry the gradient of the output down to the input. Frozen layers come
+/// first; `tuned` layers on top also get their weight gradients.
 public final class TrainingEncoder {
     public let layers: [FrozenBertLayer]
     public let heads: Int
     public let eps: Float
     let compute: Compute
+    private let gradients: [BertLayerGradients?]
     private var saved: [LayerActivations] = []
     private var shape = PaddedShape(count: 0, length: 0, lengths: [])
 
-    public init(layers: [FrozenBertLayer], heads: Int, eps: Float, compute: Compute) {
+    public init(layers frozen: [FrozenBertLayer], tuned: [TunedBertLayer] = [], heads: Int, eps: Float, compute: Compute) {
+        let layers = frozen + tuned.map(\.layer)
         precondition(!layers.isEmpty && layers[0].output.outFeatures % heads == 0)
         self.layers = layers
+        gradients = frozen.map { _ in nil } + tuned.map(\.gradients)
         self.heads = heads
         self.eps = eps
         self.compute = compute
@@ -88,26 +92,35 @@ public final class TrainingEncoder {
         var grad = Matrix(rows: rows, cols: d)
         grad.base.update(from: dOut.base, count: rows * d)
         let dSum = Matrix(rows: rows, cols: d), dAttended = Matrix(rows: rows, cols: d)
-        for (layer, keep) in zip(layers, saved).reversed() {
+        for ((layer, keep), g) in zip(zip(layers, saved), gradients).reversed() {
+            if let g {
+                Pointwise.layerNormParameterBackward(grad, rows: rows, normalized: keep.normalized2, dGamma: g.ffnNorm.gamma,
+                                                     dBeta: g.ffnNorm.beta)
+            }
             Pointwise.layerNormBackward(grad, rows: rows, gamma: layer.ffnNorm.gamma, normalized: keep.normalized2,
                                         inverseStd: keep.inverseStd2, into: dSum)
             let dActivation = Matrix(rows: rows, cols: layer.up.outFeatures)
             linearBackward(x: keep.activation.base, lda: keep.activation.cols, rows: rows, dy: dSum.base, ldy: d, weight: layer.down.weight,
-                           dWeight: nil, dBias: nil, dx: dActivation.base, ldx: dActivation.cols, compute: compute)
+                           dWeight: g?.down.weight, dBias: g?.down.bias, dx: dActivation.base, ldx: dActivation.cols, compute: compute)
             Pointwise.geluBackward(dActivation.base, input: keep.preActivation.base, count: dActivation.count)
             dAttended.base.update(from: dSum.base, count: rows * d)
             linearBackward(x: keep.attended.base, lda: d, rows: rows, dy: dActivation.base, ldy: dActivation.cols,
-                           weight: layer.up.weight, dWeight: nil, dBias: nil, dx: dAttended.base, ldx: d, accumulate: true, compute: compute)
+                           weight: layer.up.weight, dWeight: g?.up.weight, dBias: g?.up.bias, dx: dAttended.base, ldx: d,
+                           accumulate: true, compute: compute)
+            if let g {
+                Pointwise.layerNormParameterBackward(dAttended, rows: rows, normalized: keep.normalized1, dGamma: g.attnNorm.gamma,
+                                                     dBeta: g.attnNorm.beta)
+            }
             Pointwise.layerNormBackward(dAttended, rows: rows, gamma: layer.attnNorm.gamma, normalized: keep.normalized1,
                                         inverseStd: keep.inverseStd1, into: dSum)
             let dContext = Matrix(rows: rows, cols: d)
             linearBackward(x: keep.context.base, lda: d, rows: rows, dy: dSum.base, ldy: d, weight: layer.output.weight,
-                           dWeight: nil, dBias: nil, dx: dContext.base, ldx: d, compute: compute)
+                           dWeight: g?.output.weight, dBias: g?.output.bias, dx: dContext.base, ldx: d, compute: compute)
             let dQKV = attentionBackward(keep, dContext)
             let dInput = Matrix(rows: rows, cols: d)
             dInput.base.update(from: dSum.base, count: rows * d)
             linearBackward(x: keep.input.base, lda: d, rows: rows, dy: dQKV.base, ldy: 3 * d, weight: layer.qkv.weight,
-                           dWeight: nil, dBias: nil, dx: dInput.base, ldx: d, accumulate: true, compute: compute)
+                           dWeight: g?.qkv.weight, dBias: g?.qkv.bias, dx: dInput.base, ldx: d, accumulate: true, compute: compute)
             grad = dInput
         }
         return grad

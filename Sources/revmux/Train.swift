@@ -5,6 +5,7 @@ import RevmuxCompute
 import RevmuxFormats
 import RevmuxModels
 import RevmuxMux
+import RevmuxTensors
 import RevmuxTokenizers
 import RevmuxTrain
 
@@ -13,8 +14,11 @@ struct Train: ParsableCommand {
         abstract: "Train a BERT bundle's classifier head, then its RevMUX adapters (../shared/revmux-method.md).",
         discussion: """
             First the teacher: `train head` fits head.classifier on the frozen encoder and pooler, \
-            unmultiplexed. Then `train adapters` fits W_down, F_n and U with that head frozen \
-            (CE + 0.25 InfoNCE + |cos|). Its output goes to `revmux convert --adapters`.
+            unmultiplexed; with --tune-layers k it also tunes the top k layers and the pooler (a \
+            task-specific backbone: a much stronger teacher, k layers' weights bigger). Then \
+            `train adapters` fits W_down, F_n and U with that teacher frozen (CE + 0.25 InfoNCE \
+            + |cos|); tuned layers in --head are used and passed on. Its output goes to \
+            `revmux convert --adapters`, where tuned layers replace the backbone's for that task only.
 
             Example (Rotten Tomatoes: bzcat rotten_tomatoes_corpus_full.csv.bz2 > rt.csv):
               revmux convert MiniLM -o base.revmux
@@ -130,18 +134,22 @@ struct RunOptions: ParsableArguments {
 
 /// What both commands prepare: the bundle's encoder and tokenizer, the split, the cache.
 struct TrainingSetup {
+    /// The bundle, with a tuned teacher's tensors in place of its own when given.
+    let bundle: BundleFile
     let model: BertModel
     let labels: [String]
     let train: [LabelledExample], dev: [LabelledExample]
     let states: FrozenStates
 
-    init(bundle path: String, data: DataOptions, threads: Int, prefillLayers: Int?) throws {
-        let bundle: BundleFile
+    init(bundle path: String, overlay: [TensorView] = [], data: DataOptions, threads: Int, prefillLayers: Int?) throws {
+        let opened: BundleFile
         do {
-            bundle = try BundleFile(path: path)
+            opened = try BundleFile(path: path)
         } catch {
             throw fail(error)
         }
+        let bundle = opened.overlaying(overlay)
+        self.bundle = bundle
         guard bundle.manifest.family == .bert else { throw failure("\(path): training supports BERT bundles only") }
         do {
             model = try BertModel(bundle: bundle, threads: threads)
@@ -230,10 +238,16 @@ struct TrainHead: ParsableCommand {
     @Argument(help: "A BERT .revmux bundle (revmux convert MODEL -o BUNDLE).")
     var bundle: String
 
+    @Option(help: ArgumentHelp(
+        "Also tune the top k encoder layers and the pooler (a task-specific backbone: stronger teacher, bigger task).",
+        discussion: "The tuned tensors are saved with the head under the backbone's names; train adapters --head and convert --adapters carry them into the task."))
+    var tuneLayers = 0
+
     @OptionGroup var data: DataOptions
     @OptionGroup var options: RunOptions
 
     func run() throws {
+        guard tuneLayers == 0 else { return try runTuning() }
         let setup = try TrainingSetup(bundle: bundle, data: data, threads: options.threads, prefillLayers: nil)
         let compute = Compute(threads: options.threads)
         let head = HeadObjective(pooler: setup.model.pooler, hidden: setup.model.config.hiddenSize,
@@ -256,6 +270,60 @@ struct TrainHead: ParsableCommand {
         var stderr = StandardError()
         print(String(format: "revmux: best dev accuracy %.2f%%; head written to %@", 100 * best, options.output), to: &stderr)
     }
+
+    /// The head with the top `tuneLayers` layers and the pooler: states after the frozen
+    /// layers are cached once, each step runs and back-propagates through the tuned ones.
+    private func runTuning() throws {
+        let layerCount: Int
+        do {
+            layerCount = try BertConfig(try BundleFile(path: bundle).manifest.config).layers
+        } catch let error as OpenError<BundleProblem> {
+            throw fail(error)
+        } catch {
+            throw failure("\(bundle): \(error)")
+        }
+        guard (1..<layerCount).contains(tuneLayers) else {
+            throw ValidationError("--tune-layers must be in 1..<\(layerCount) (the encoder has \(layerCount) layers)")
+        }
+        let frozen = layerCount - tuneLayers
+        let setup = try TrainingSetup(bundle: bundle, data: data, threads: options.threads, prefillLayers: frozen)
+        let model = setup.model, compute = Compute(threads: options.threads)
+        let tuned: [TunedBertLayer]
+        do {
+            tuned = try (frozen..<layerCount).map { (n) throws(TrainError) in
+                TunedBertLayer(index: n, from: try FrozenBertLayer(bundle: setup.bundle, index: n, config: model.config))
+            }
+        } catch {
+            throw failure("\(bundle): \(error)")
+        }
+        let objective = TuningObjective(
+            layers: tuned, heads: model.config.heads, eps: model.config.layerNormEps, pooler: model.pooler,
+            classifier: .classifierHead(hidden: model.config.hiddenSize, labels: setup.labels.count, seed: data.seed), compute: compute)
+        let states = setup.states, labels = setup.allLabels, trainCount = setup.train.count
+        let parameters = objective.parameters
+        let optimizer = AdamW(parameters: parameters, learningRate: options.lr)
+        var loop = TrainingLoop(epochs: options.epochs, batchSize: options.batch, seed: data.seed)
+        loop.progressEvery = 40
+        let resume = try options.resumed(parameters, optimizer)
+        let best = try loop.run(
+            parameters: parameters, optimizer: optimizer, trainCount: trainCount, resume: resume,
+            step: { objective.evaluate(states.batch($0, labels: labels), backward: true) },
+            devAccuracy: {
+                var correct = 0
+                for start in stride(from: trainCount, to: labels.count, by: options.batch) {
+                    let queries = Array(start..<min(labels.count, start + options.batch))
+                    correct += objective.evaluate(states.batch(queries, labels: labels), backward: false).correct
+                }
+                return Float(correct) / Float(labels.count - trainCount)
+            },
+            epochDone: { (state, isBest) throws(TrainError) in
+                try options.save(state, isBest: isBest, parameters: parameters, optimizer: optimizer, output: objective.savedTensors)
+            },
+            progress: { printProgress($0, total: trainCount) })
+        var stderr = StandardError()
+        print(String(format: "revmux: best dev accuracy %.2f%%; head, pooler and layers %d-%d written to %@", 100 * best, frozen + 1,
+                     layerCount, options.output), to: &stderr)
+    }
 }
 
 struct TrainAdapters: ParsableCommand {
@@ -266,7 +334,7 @@ struct TrainAdapters: ParsableCommand {
     @Argument(help: "A BERT .revmux bundle (revmux convert MODEL -o BUNDLE).")
     var bundle: String
 
-    @Option(help: "The teacher head: a safetensors file with head.classifier.weight and .bias (revmux train head).")
+    @Option(help: "The teacher: head.classifier.weight and .bias, and any tuned layers and pooler (revmux train head).")
     var head: String
 
     @Option(help: "Queries multiplexed per pass (N).")
@@ -288,11 +356,28 @@ struct TrainAdapters: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
-        let setup = try TrainingSetup(bundle: bundle, data: data, threads: options.threads, prefillLayers: prefillLayers)
+        let headFile: SafetensorsFile
+        do {
+            headFile = try SafetensorsFile(path: head)
+        } catch {
+            throw fail(error)
+        }
+        // A tuned teacher's layers and pooler replace the backbone's everywhere below: in the
+        // prefill, the mixed pass and the teacher's states alike.
+        let tunedViews = headFile.tensors.filter { !$0.name.hasPrefix("head.") }.compactMap { headFile.tensor(named: $0.name) }
+        let setup = try TrainingSetup(bundle: bundle, overlay: tunedViews, data: data, threads: options.threads,
+                                      prefillLayers: prefillLayers)
         let model = setup.model, d = model.config.hiddenSize
         guard mux >= 2, d % mux == 0 else { throw ValidationError("--mux must be at least 2 and divide the width \(d)") }
-        let classifier = try readHead(labels: setup.labels.count, hidden: d)
-        let file = try BundleFile(path: bundle)
+        let classifier = try readHead(headFile, labels: setup.labels.count, hidden: d)
+        let tuned = try tunedViews.map { view in
+            do {
+                return Parameter(name: view.name, value: try Matrix(view), shape: view.shape, decays: false)
+            } catch {
+                throw failure("\(head): \(view.name): \(error)")
+            }
+        }
+        let file = setup.bundle
         let layers: [FrozenBertLayer]
         do {
             layers = try (prefillLayers..<model.layerCount).map { (n) throws(TrainError) in
@@ -312,7 +397,7 @@ struct TrainAdapters: ParsableCommand {
         let optimizer = AdamW(parameters: adapters.parameters, learningRate: options.lr)
         var loop = TrainingLoop(epochs: options.epochs, batchSize: options.batch, seed: data.seed)
         loop.progressEvery = 40
-        let saved = adapters.parameters + classifier.parameters
+        let saved = adapters.parameters + classifier.parameters + tuned
         let resume = try options.resumed(adapters.parameters, optimizer)
         let best = try loop.run(
             parameters: adapters.parameters, optimizer: optimizer, trainCount: trainCount, resume: resume,
@@ -339,13 +424,7 @@ struct TrainAdapters: ParsableCommand {
     }
 
     /// head.classifier from `--head`, as a frozen-by-convention TrainableLinear (saved with the adapters).
-    private func readHead(labels: Int, hidden: Int) throws -> TrainableLinear {
-        let file: SafetensorsFile
-        do {
-            file = try SafetensorsFile(path: head)
-        } catch {
-            throw fail(error)
-        }
+    private func readHead(_ file: SafetensorsFile, labels: Int, hidden: Int) throws -> TrainableLinear {
         func load(_ name: String, _ shape: [Int]) throws -> Matrix {
             guard let view = file.tensor(named: name) else { throw failure("\(head): no tensor \"\(name)\" (revmux train head writes it)") }
             guard view.shape == shape else { throw failure("\(head): \(name) has shape \(view.shape), expected \(shape)") }

@@ -15,6 +15,9 @@ reference/train-gradients.json:
 
 reference/train-adamw.json: torch.optim.AdamW's steps for AdamWTests (see adamw()).
 
+reference/train-tuning.json: `train head --tune-layers`'s objective (see tuning()): the same
+two layers, pooler and classifier all trained, each query alone; loss and every gradient.
+
 Usage: make_train_references.py   (needs torch, numpy)
 """
 import json
@@ -161,6 +164,48 @@ def main():
         json.dump(result, handle, indent=1)
     print(f"wrote {path}")
     adamw()
+    tuning()
+
+
+def record(gradient):
+    """A gradient's L2 norm and its entries at 8 evenly spaced flat indices."""
+    flat = gradient.flatten()
+    index = [i * flat.numel() // 8 for i in range(8)]
+    return {"norm": flat.norm().item(), "index": index, "values": [flat[i].item() for i in index]}
+
+
+def tuning():
+    """TuningObjective: the queries' states (after the frozen layers) through both layers,
+    each query alone with its padded keys masked, then tanh(pooler) and the classifier on
+    [CLS]; mean cross-entropy. Gradients under the Swift parameters' names (Q, K and V
+    stacked as TunedBertLayer trains them)."""
+    t = frozen_tensors()
+    for value in t.values():
+        value.requires_grad_()
+    mask = torch.tensor([[p < n for p in range(LENGTH)] for n in LENGTHS])
+    x = t["states"]
+    for l in range(LAYERS):
+        x = bert_layer(t, l, x, mask)
+    pooled = torch.tanh(x[:, 0] @ t["pooler.w"].T + t["pooler.b"])
+    logits = pooled @ t["classifier.w"].T + t["classifier.b"]
+    ce = torch.nn.functional.cross_entropy(logits, torch.tensor(LABELS))
+    ce.backward()
+    grads = {"head.classifier.weight": record(t["classifier.w"].grad), "head.classifier.bias": record(t["classifier.b"].grad),
+             "pooler.weight": record(t["pooler.w"].grad), "pooler.bias": record(t["pooler.b"].grad)}
+    for l in range(LAYERS):
+        p = f"layers.{l}."
+        grads[p + "attn.qkv.weight"] = record(torch.cat([t[f"{l}.{n}.w"].grad for n in "qkv"]))
+        grads[p + "attn.qkv.bias"] = record(torch.cat([t[f"{l}.{n}.b"].grad for n in "qkv"]))
+        for swift, name in [("attn.o", "o"), ("ffn.up", "up"), ("ffn.down", "down")]:
+            grads[p + swift + ".weight"] = record(t[f"{l}.{name}.w"].grad)
+            grads[p + swift + ".bias"] = record(t[f"{l}.{name}.b"].grad)
+        for swift, name in [("attn.norm", "n1"), ("ffn.norm", "n2")]:
+            grads[p + swift + ".weight"] = record(t[f"{l}.{name}.w"].grad)
+            grads[p + swift + ".bias"] = record(t[f"{l}.{name}.b"].grad)
+    path = os.path.join(HERE, "reference", "train-tuning.json")
+    with open(path, "w") as handle:
+        json.dump({"loss": ce.item(), "grads": grads}, handle, indent=1)
+    print(f"wrote {path}")
 
 
 def adamw():

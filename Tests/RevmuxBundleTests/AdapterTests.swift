@@ -81,6 +81,36 @@ final class AdapterTests: XCTestCase {
         }
     }
 
+    /// A task file may carry tuned backbone tensors (train head --tune-layers): the task sees
+    /// them in place of the backbone's, everything else still sees the backbone's.
+    func testTunedBackboneTensorsReplaceTheBackbonesForTheirTaskOnly() throws {
+        let random = try convert("random.revmux", task(.random(seed: 7)))
+        let original = try XCTUnwrap(random.tensor(named: "layers.5.ffn.up.weight"))
+        let tunedFile = scratch.appendingPathComponent("tuned.safetensors")
+        let replacement = try XCTUnwrap(random.tensor(named: "layers.4.ffn.up.weight"))   // same shape, other values
+        try writeSafetensors(try canonicalNames(random).map { (try XCTUnwrap(random.tensor(named: $0)), $0) }
+                             + [(replacement, "layers.5.ffn.up.weight")], to: tunedFile)
+        let tuned = try convert("tuned.revmux", task(.file(tunedFile.path), name: "tuned"))
+        XCTAssertEqual(tuned.task?.adapterTensors.last, "task.tuned.layers.5.ffn.up.weight")
+        XCTAssertEqual(crc32(try XCTUnwrap(tuned.tensor(named: "layers.5.ffn.up.weight")).data), crc32(replacement.data))
+        let backbone = try BundleFile(path: tuned.path)
+        XCTAssertEqual(crc32(try XCTUnwrap(backbone.tensor(named: "layers.5.ffn.up.weight")).data), crc32(original.data))
+
+        // A tensor the backbone does not have, or of another shape, is refused by name.
+        let stray = scratch.appendingPathComponent("stray.safetensors")
+        try writeSafetensors(try canonicalNames(random).map { (try XCTUnwrap(random.tensor(named: $0)), $0) }
+                             + [(replacement, "layers.9.ffn.up.weight")], to: stray)
+        XCTAssertThrowsError(try convert("stray.revmux", task(.file(stray.path)))) {
+            XCTAssertTrue("\($0)".contains("unexpected tensor \"layers.9.ffn.up.weight\""), "\($0)")
+        }
+        let misshapen = scratch.appendingPathComponent("misshapen.safetensors")
+        try writeSafetensors(try canonicalNames(random).map { (try XCTUnwrap(random.tensor(named: $0)), $0) }
+                             + [(replacement, "layers.5.ffn.down.weight")], to: misshapen)
+        XCTAssertThrowsError(try convert("misshapen.revmux", task(.file(misshapen.path)))) {
+            XCTAssertTrue("\($0)".contains("tuned \"layers.5.ffn.down.weight\" has shape [1536, 384], the backbone's is [384, 1536]"), "\($0)")
+        }
+    }
+
     func testSeveralTasksShareOneBackbone() throws {
         let single = try convert("single.revmux", task(.random(seed: 1), name: "sentiment"))
         let both = try convert("both.revmux", task(.random(seed: 2), name: "other", mux: 4), from: single.path)

@@ -36,6 +36,12 @@ final class OpGradientTests: XCTestCase {
         let dx = Matrix(rows: 5, cols: 16)
         Pointwise.layerNormBackward(r, rows: 5, gamma: gamma, normalized: xhat, inverseStd: inv, into: dx)
         check(finiteDifferenceError(x, analytic: dx, step: 5e-3, loss: loss), 1e-2)
+        // The parameters' gradients, which tuned layers train (x̂ again from the unperturbed x).
+        _ = loss()
+        let dGamma = Matrix(rows: 1, cols: 16), dBeta = Matrix(rows: 1, cols: 16)
+        Pointwise.layerNormParameterBackward(r, rows: 5, normalized: xhat, dGamma: dGamma, dBeta: dBeta)
+        check(finiteDifferenceError(gamma, analytic: dGamma, loss: loss), 2e-3)
+        check(finiteDifferenceError(beta, analytic: dBeta, loss: loss), 2e-3)
     }
 
     func testPointwise() {

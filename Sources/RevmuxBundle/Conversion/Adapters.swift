@@ -141,7 +141,7 @@ struct AdapterTensors {
             canonical = layout.randomValues(seed: seed)
             sourcePath = nil
         case .file(let path):
-            canonical = try Self.read(path, layout)
+            canonical = try Self.read(path, layout, backbone: plan.tensors)
             sourcePath = path
         }
         let prefix = RevmuxSection.tensorPrefix(task.name)
@@ -153,8 +153,11 @@ struct AdapterTensors {
             labelWords: task.labelWords, template: task.template, adapterTensors: tensors.map(\.name), untrained: untrained)
     }
 
-    /// Every expected tensor, with its exact shape, as f32; nothing else in the file.
-    private static func read(_ path: String, _ layout: AdapterLayout) throws(ConvertError) -> [(name: String, shape: [Int], values: [Float])] {
+    /// Every expected tensor, with its exact shape, as f32; besides them only tuned
+    /// backbone tensors (`revmux train head --tune-layers`), each named and shaped as the
+    /// backbone's own, which the task then uses in their place.
+    private static func read(_ path: String, _ layout: AdapterLayout, backbone: [Plan.Item])
+        throws(ConvertError) -> [(name: String, shape: [Int], values: [Float])] {
         let file: SafetensorsFile
         do {
             file = try SafetensorsFile(path: path)
@@ -163,11 +166,19 @@ struct AdapterTensors {
         }
         let expected = layout.tensors
         let names = Set(expected.map(\.name))
-        if let stray = file.tensors.first(where: { !names.contains($0.name) }) {
-            throw .task("\(path): unexpected tensor \"\(stray.name)\" (expected: \(expected.map(\.name).joined(separator: ", ")))")
+        let backboneShapes = Dictionary(backbone.map { ($0.name, $0.view.shape) }) { first, _ in first }
+        var tuned: [(String, [Int])] = []
+        for tensor in file.tensors where !names.contains(tensor.name) {
+            guard let shape = backboneShapes[tensor.name] else {
+                throw .task("\(path): unexpected tensor \"\(tensor.name)\" (expected: \(expected.map(\.name).joined(separator: ", ")), and tuned backbone tensors)")
+            }
+            guard tensor.shape == shape else {
+                throw .task("\(path): tuned \"\(tensor.name)\" has shape \(tensor.shape), the backbone's is \(shape)")
+            }
+            tuned.append((tensor.name, shape))
         }
         var result: [(name: String, shape: [Int], values: [Float])] = []
-        for (name, shape) in expected {
+        for (name, shape) in expected + tuned {
             guard let view = file.tensor(named: name) else { throw .task("\(path): missing tensor \"\(name)\"") }
             guard view.shape == shape else { throw .task("\(path): \"\(name)\" has shape \(view.shape), expected \(shape)") }
             do {
