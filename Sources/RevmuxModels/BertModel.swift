@@ -186,18 +186,23 @@ public final class BertModel {
     }
 
     /// Runs encoder layers `range` in place on the first `shape.rows` rows of `hidden`
-    /// (from `embed`, or a multiplexed sequence). Padded positions are masked out as keys;
-    /// their own rows get zero attention context (nothing reads them).
+    /// (from `embed`, or a multiplexed sequence). Padded positions are masked out as keys
+    /// and come back zero.
+    ///
+    /// The real rows are packed together first, so every product skips the padding: a batch
+    /// of reviews padded to its longest is about 40% padding, which ONNX Runtime computes.
     public func runLayers(_ range: Range<Int>, _ hidden: Matrix, _ shape: PaddedShape) {
         precondition(range.lowerBound >= 0 && range.upperBound <= layers.count)
         precondition(hidden.cols == config.hiddenSize && hidden.rows >= shape.rows)
+        guard !range.isEmpty else { return }
         let space = workspace(count: shape.count, length: shape.length)
         precondition(hidden !== space.qkv && hidden !== space.context && hidden !== space.projected)
-        let rows = shape.rows
+        let starts = pack(hidden, shape)
+        let rows = shape.lengths.reduce(0, +)
         for n in range {
             let layer = layers[n]
             compute.linear(hidden, rows: rows, layer.qkv, into: space.qkv)
-            attention(space, shape)
+            attention(space, starts: starts, lengths: shape.lengths)
             compute.linear(space.context, rows: rows, layer.output, into: space.projected)
             compute.layerNorm(hidden, rows: rows, adding: space.projected, gamma: layer.attnNorm.0, beta: layer.attnNorm.1,
                               eps: config.layerNormEps)
@@ -207,25 +212,52 @@ public final class BertModel {
             compute.layerNorm(hidden, rows: rows, adding: space.projected, gamma: layer.ffnNorm.0, beta: layer.ffnNorm.1,
                               eps: config.layerNormEps)
         }
+        unpack(hidden, shape, starts: starts)
     }
 
-    /// Scaled dot-product attention of every (sequence, head) over its real tokens only.
-    private func attention(_ space: BertWorkspace, _ batch: PaddedShape) {
-        let h = config.hiddenSize, heads = config.heads, d = config.headSize, length = batch.length
+    /// Moves each sequence's real rows up to follow the previous sequence's, in place;
+    /// returns where each sequence starts. Rows only move towards the front, in order.
+    private func pack(_ hidden: Matrix, _ shape: PaddedShape) -> [Int] {
+        var starts: [Int] = [], next = 0
+        starts.reserveCapacity(shape.count)
+        for (b, real) in shape.lengths.enumerated() {
+            starts.append(next)
+            if next != b * shape.length {
+                for t in 0..<real { hidden.row(next + t).update(from: hidden.row(b * shape.length + t), count: hidden.cols) }
+            }
+            next += real
+        }
+        return starts
+    }
+
+    /// The inverse of `pack` (rows move back, last first), with the padded rows zeroed.
+    private func unpack(_ hidden: Matrix, _ shape: PaddedShape, starts: [Int]) {
+        for b in stride(from: shape.count - 1, through: 0, by: -1) {
+            let real = shape.lengths[b], base = b * shape.length
+            if starts[b] != base {
+                for t in stride(from: real - 1, through: 0, by: -1) {
+                    hidden.row(base + t).update(from: hidden.row(starts[b] + t), count: hidden.cols)
+                }
+            }
+            if real < shape.length { hidden.row(base + real).update(repeating: 0, count: (shape.length - real) * hidden.cols) }
+        }
+    }
+
+    /// Scaled dot-product attention of every (sequence, head) over its real tokens, on
+    /// packed rows (sequence b at rows starts[b] ..< starts[b] + lengths[b]).
+    private func attention(_ space: BertWorkspace, starts: [Int], lengths: [Int]) {
+        let h = config.hiddenSize, heads = config.heads, d = config.headSize
         let ld = 3 * h
         let scale = 1 / Float(d).squareRoot()
         let qkv = UnsafePointer(space.qkv.base), context = space.context, scores = space.scores
-        let lengths = batch.lengths
-        compute.forEachChunk(rows: batch.count * heads) { range in
+        compute.forEachChunk(rows: lengths.count * heads) { range in
             for pair in range {
                 let b = pair / heads, head = pair % heads
                 let real = lengths[b]
-                let q = qkv + b * length * ld + head * d
-                let p = scores.row(pair)
-                let out = context.base + b * length * h + head * d
-                // Padded query rows get zero context; padded keys are left out entirely.
-                for t in real..<length { (out + t * h).update(repeating: 0, count: d) }
                 guard real > 0 else { continue }
+                let q = qkv + starts[b] * ld + head * d
+                let p = scores.row(pair)
+                let out = context.base + starts[b] * h + head * d
                 sgemmABt(m: real, n: real, k: d, alpha: scale, q, lda: ld, q + h, ldb: ld, beta: 0, p, ldc: real)
                 for t in 0..<real { softmaxInPlace(p + t * real, count: real) }
                 sgemmAB(m: real, n: d, k: real, alpha: 1, p, lda: real, q + 2 * h, ldb: ld, beta: 0, out, ldc: h)
