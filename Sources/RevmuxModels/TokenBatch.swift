@@ -48,6 +48,15 @@ public struct TokenBatch: Sendable, Equatable {
     public var mask: [Int32] {
         (0..<count).flatMap { b in (0..<length).map { Int32($0 < lengths[b] ? 1 : 0) } }
     }
+
+    /// Row `order[i]` as row i, for a permutation `order` of the rows; same padded length.
+    public func reordered(_ order: [Int]) -> TokenBatch {
+        precondition(order.sorted() == Array(0..<count), "not a permutation of the rows")
+        let rows = order.map { (b: Int) in (b * length)..<((b + 1) * length) }
+        let mask = self.mask
+        return TokenBatch(ids: rows.flatMap { ids[$0] }, typeIds: rows.flatMap { typeIds[$0] }, mask: rows.flatMap { mask[$0] },
+                          count: count, length: length)
+    }
 }
 
 /// `count` sequences right-padded to `length`, of which sequence b has `lengths[b]` real

@@ -29,10 +29,27 @@ public protocol TaskClassifier: AnyObject {
     func logits(_ batch: TokenBatch, multiplexed: Bool) throws(MuxError) -> [[Float]]
 }
 
+/// Which queries of a batch share a multiplexed pass.
+public enum MuxGrouping: String, CaseIterable, Sendable {
+    /// Groups of N consecutive queries, as ../shared/revmux-method.md states the method.
+    case consecutive
+    /// Queries sorted by token count first, so a group's members have similar lengths:
+    /// the mixed sequence is as long as its longest member, and packed layers compute no
+    /// more than that. Results come back in input order.
+    case length
+}
+
 extension TaskClassifier {
-    public func classify(_ queries: [TextQuery], multiplexed: Bool) throws(MuxError) -> [[Float]] {
+    /// Logits [count][labels] of `queries`, in their order, whatever the grouping.
+    public func classify(_ queries: [TextQuery], multiplexed: Bool, grouping: MuxGrouping = .consecutive) throws(MuxError) -> [[Float]] {
         guard !queries.isEmpty else { return [] }
-        return try logits(tokenize(queries), multiplexed: multiplexed)
+        let batch = tokenize(queries)
+        guard multiplexed, grouping == .length else { return try logits(batch, multiplexed: multiplexed) }
+        let order = batch.lengths.indices.sorted { (batch.lengths[$0], $0) < (batch.lengths[$1], $1) }
+        let sorted = try logits(batch.reordered(order), multiplexed: true)
+        var result = sorted
+        for (position, query) in order.enumerated() { result[query] = sorted[position] }
+        return result
     }
 
     public var labels: [String] { task.labels }

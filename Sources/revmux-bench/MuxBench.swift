@@ -11,7 +11,8 @@ struct MuxBench: ParsableCommand {
         abstract: "MiniLM (N = 2, 4 at cf = 1, 3) and SmolLM2 (N = 2) on Rotten Tomatoes reviews against --no-mux and the cost model.",
         discussion: """
             Times the backbone and head only (tokenization is done once, up front), over \
-            padded batches of --batch consecutive reviews. The cost model's speed-up is \
+            padded batches of --batch consecutive reviews, grouped as published (consecutive) and \
+            by length (revmux run --grouping length). The cost model's speed-up is \
             L / (cf + (L - cf) / N); the adapters' own cost is what separates the two.
             """)
 
@@ -61,20 +62,29 @@ struct MuxBench: ParsableCommand {
             let batches = stride(from: 0, to: queries.count, by: batch).map { start in
                 classifier.tokenize(Array(queries[start..<min(start + batch, queries.count)]))
             }
-            let seconds = try time(repeats) {
-                for tokens in batches { _ = try classifier.logits(tokens, multiplexed: n > 0) }
-            }
-            let rate = Double(queries.count) / seconds
             guard n > 0 else {
-                baseline = rate
-                rows.append(["--no-mux", String(format: "%.1f", rate), "1.00x", "1.00x", ""])
+                let seconds = try time(repeats) {
+                    for tokens in batches { _ = try classifier.logits(tokens, multiplexed: false) }
+                }
+                baseline = Double(queries.count) / seconds
+                rows.append(["--no-mux", String(format: "%.1f", baseline), "1.00x", "1.00x", ""])
                 continue
             }
             let layers = Double(classifier.layerCount)
             let predicted = layers / (Double(cf) + (layers - Double(cf)) / Double(n))
-            let speedup = rate / baseline
-            rows.append(["N=\(n) cf=\(cf)", String(format: "%.1f", rate), String(format: "%.2fx", speedup),
-                         String(format: "%.2fx", predicted), String(format: "%.0f%%", 100 * speedup / predicted)])
+            // Sorting a batch by length (--grouping length) happens before the timer, like tokenizing.
+            let sorted = batches.map { tokens in
+                tokens.reordered(tokens.lengths.indices.sorted { (tokens.lengths[$0], $0) < (tokens.lengths[$1], $1) })
+            }
+            for (grouping, timed) in [("", batches), (" by length", sorted)] {
+                let seconds = try time(repeats) {
+                    for tokens in timed { _ = try classifier.logits(tokens, multiplexed: true) }
+                }
+                let speedup = Double(queries.count) / seconds / baseline
+                rows.append(["N=\(n) cf=\(cf)\(grouping)", String(format: "%.1f", Double(queries.count) / seconds),
+                             String(format: "%.2fx", speedup), String(format: "%.2fx", predicted),
+                             String(format: "%.0f%%", 100 * speedup / predicted)])
+            }
         }
         printTable(rows)
     }

@@ -64,6 +64,11 @@ struct Run: ParsableCommand {
     @Option(help: "Compute threads (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: ArgumentHelp(
+        "Which queries of a batch share a pass: consecutive (the method as published) or length (sorted by token count first).",
+        discussion: "length makes a group's members about equally long, so the mixed sequence carries less padding; output stays in input order."))
+    var grouping: MuxGrouping = .consecutive
+
     @Flag(help: "Run each query alone through the whole backbone (no multiplexing).")
     var noMux = false
 
@@ -129,7 +134,7 @@ struct Run: ParsableCommand {
         let start = DispatchTime.now().uptimeNanoseconds
         let logits: [[Float]]
         do {
-            logits = try classifier.classify(records.map(\.query), multiplexed: !noMux)
+            logits = try classifier.classify(records.map(\.query), multiplexed: !noMux, grouping: grouping)
         } catch {
             printError("\(bundle): \(error)")
             throw ExitCode(Sysexits.dataError)
@@ -198,3 +203,5 @@ struct Summary {
         return "revmux: " + parts.joined(separator: "; ")
     }
 }
+
+extension MuxGrouping: ExpressibleByArgument {}

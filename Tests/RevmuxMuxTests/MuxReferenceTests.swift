@@ -58,4 +58,22 @@ final class MuxReferenceTests: XCTestCase {
             XCTAssertLessThanOrEqual(maxDifference(alone, [batched[i]]), 1e-6, "query \(i)")
         }
     }
+
+    /// Grouping by length is the published method applied to the queries sorted by token
+    /// count: the same logits as consecutive grouping of the sorted list, back in input order.
+    func testGroupingByLengthIsConsecutiveGroupingOfTheSortedQueries() throws {
+        let reference = try Reference.load()
+        let model = try classifier(mux: 2, prefill: 1, reference: reference)
+        let queries = reference.sentences.map { TextQuery($0) }
+        let lengths = model.tokenize(queries).lengths
+        XCTAssertNotEqual(lengths, lengths.sorted(), "the fixture's sentences are not already in length order")
+        let order = lengths.indices.sorted { (lengths[$0], $0) < (lengths[$1], $1) }
+        let sortedLogits = try model.classify(order.map { queries[$0] }, multiplexed: true)
+        let byLength = try model.classify(queries, multiplexed: true, grouping: .length)
+        for (position, query) in order.enumerated() {
+            XCTAssertEqual(byLength[query], sortedLogits[position], "query \(query)")
+        }
+        XCTAssertNotEqual(byLength, try model.classify(queries, multiplexed: true), "other groups give other mixtures")
+        XCTAssertEqual(try model.classify(queries, multiplexed: false, grouping: .length), try model.classify(queries, multiplexed: false))
+    }
 }
