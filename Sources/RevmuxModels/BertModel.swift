@@ -63,12 +63,14 @@ public struct BertConfig: Sendable, Equatable {
 
 /// One post-norm BERT encoder layer.
 struct BertLayer: Sendable {
-    let qkv: Linear          // Q, K, V stacked: [3·hidden, hidden]
-    let output: Linear
+    let qkv: StackedLinear   // Q, K, V: [3·hidden, hidden]
+    let output: WeightLinear
     let attnNorm: (Matrix, Matrix)
-    let up: Linear
-    let down: Linear
+    let up: WeightLinear
+    let down: WeightLinear
     let ffnNorm: (Matrix, Matrix)
+
+    var weights: [WeightMatrix] { qkv.parts.map(\.weight) + [output.weight, up.weight, down.weight] }
 }
 
 /// Buffers for one batch shape, allocated once and reused by every layer.
@@ -94,40 +96,47 @@ final class BertWorkspace: @unchecked Sendable {
     }
 }
 
-/// A BERT encoder (BertModel / sentence-transformers) on the CPU in f32.
-/// Weights of any bundle dtype that converts to f32 (f32, f16, bf16, q8_0) are decoded at load.
+/// A BERT encoder (BertModel / sentence-transformers) on the CPU in f32 arithmetic. f32, f16
+/// and bf16 weights are decoded at load; GGML block weights (Q8_0, Q4_1, ...) of the layers and
+/// embedding tables stay in the mapped bundle and are dequantised a tile or a row at a time
+/// (the small pooler is decoded).
 /// Not thread-safe: one model runs one batch at a time (it owns its buffers).
 public final class BertModel {
     public let config: BertConfig
     public let compute: Compute
-    let tokens: Matrix, positions: Matrix, tokenTypes: Matrix
+    let tokens: WeightMatrix, positions: WeightMatrix, tokenTypes: WeightMatrix
     let embedNorm: (Matrix, Matrix)
     let layers: [BertLayer]
+    let scratch: TileScratch
     /// The pooler (dense + tanh over the [CLS] state), when the checkpoint has one.
     public let pooler: Linear?
     private var workspaces = WorkspaceCache<BertWorkspace>()
 
-    public convenience init(path: String, threads: Int = 1) throws {
-        try self.init(bundle: BundleFile(path: path), threads: threads)
+    public convenience init(path: String, threads: Int = 1, tileRows: Int = 256) throws {
+        try self.init(bundle: BundleFile(path: path), threads: threads, tileRows: tileRows)
     }
 
-    public init(bundle: BundleFile, threads: Int = 1) throws(ModelError) {
+    /// `tileRows`: how many rows of a block weight are dequantised at once per thread. Each
+    /// tile's product re-packs the whole input, which for a batch of 32 sentences outweighs
+    /// the tile: on MiniLM Q8_0, 256 rows ran 10% faster than LLaMA's 64 (2 threads), for 3 MB
+    /// of scratch.
+    public init(bundle: BundleFile, threads: Int = 1, tileRows: Int = 256) throws(ModelError) {
         let config = try BertConfig(bundle.manifest.config)
         self.config = config
         compute = Compute(threads: threads)
         let h = config.hiddenSize, inter = config.intermediateSize
 
         func load(_ name: String, _ shape: [Int]) throws(ModelError) -> Matrix { try bundle.matrix(name, shape) }
-        func linear(_ prefix: String, out: Int, in inFeatures: Int) throws(ModelError) -> Linear {
-            try bundle.linear(prefix, out: out, in: inFeatures)
+        func linear(_ prefix: String, out: Int, in inFeatures: Int) throws(ModelError) -> WeightLinear {
+            try bundle.weightLinear(prefix, out: out, in: inFeatures)
         }
         func norm(_ prefix: String) throws(ModelError) -> (Matrix, Matrix) {
             (try load(prefix + ".weight", [h]), try load(prefix + ".bias", [h]))
         }
 
-        tokens = try load("embed.tokens", [config.vocabularySize, h])
-        positions = try load("embed.positions", [config.maxPositions, h])
-        tokenTypes = try load("embed.token_types", [config.typeVocabularySize, h])
+        tokens = try bundle.weight("embed.tokens", [config.vocabularySize, h])
+        positions = try bundle.weight("embed.positions", [config.maxPositions, h])
+        tokenTypes = try bundle.weight("embed.token_types", [config.typeVocabularySize, h])
         embedNorm = try norm("embed.norm")
         var layers: [BertLayer] = []
         for n in 0..<config.layers {
@@ -136,7 +145,7 @@ public final class BertModel {
             let k = try linear(p + "attn.k", out: h, in: h)
             let v = try linear(p + "attn.v", out: h, in: h)
             layers.append(BertLayer(
-                qkv: Linear.stacking([q, k, v]),
+                qkv: StackedLinear([q, k, v]),
                 output: try linear(p + "attn.o", out: h, in: h),
                 attnNorm: try norm(p + "attn.norm"),
                 up: try linear(p + "ffn.up", out: inter, in: h),
@@ -144,8 +153,13 @@ public final class BertModel {
                 ffnNorm: try norm(p + "ffn.norm")))
         }
         self.layers = layers
-        pooler = bundle.tensor(named: "pooler.weight") == nil ? nil : try linear("pooler", out: h, in: h)
+        pooler = bundle.tensor(named: "pooler.weight") == nil ? nil : try bundle.linear("pooler", out: h, in: h)
+        scratch = TileScratch(threads: compute.threads, tileRows: tileRows, maxCols: max(h, inter))
     }
+
+    /// Every layer matrix and embedding table as it is held, dense f32 or blocks: lets a
+    /// caller check that a quantised bundle was not decoded at load.
+    public var weights: [WeightMatrix] { [tokens, positions, tokenTypes] + layers.flatMap(\.weights) }
 
     /// Lengths are rounded up to a multiple of 32, so batches of similar lengths share one
     /// workspace instead of each allocating (and zero-filling) its own: every access is by
@@ -167,16 +181,21 @@ public final class BertModel {
             throw .config("token type id \(type) is out of range")
         }
         let space = workspace(count: batch.count, length: batch.length)
-        let hidden = space.hidden, h = config.hiddenSize
+        let hidden = space.hidden, h = config.hiddenSize, length = batch.length
+        let tokens = tokens, positions = positions, tokenTypes = tokenTypes
         batch.ids.withUnsafeBufferPointer { ids in
             batch.typeIds.withUnsafeBufferPointer { types in
-                for b in 0..<batch.count {
-                    for t in 0..<batch.length {
-                        let r = b * batch.length + t
+                compute.forEachChunk(rows: ids.count, minRows: 16) { range in
+                    // Position and type rows may be blocks, so they are decoded before adding.
+                    let term = UnsafeMutablePointer<Float>.allocate(capacity: h)
+                    defer { term.deallocate() }
+                    for r in range {
                         let row = hidden.row(r)
-                        row.update(from: tokens.row(Int(ids[r])), count: h)
-                        addVector(row, positions.row(t), count: h)
-                        addVector(row, tokenTypes.row(Int(types[r])), count: h)
+                        tokens.copyRow(Int(ids[r]), to: row)
+                        positions.copyRow(r % length, to: term)
+                        addVector(row, term, count: h)
+                        tokenTypes.copyRow(Int(types[r]), to: term)
+                        addVector(row, term, count: h)
                     }
                 }
             }
@@ -201,14 +220,14 @@ public final class BertModel {
         let rows = shape.lengths.reduce(0, +)
         for n in range {
             let layer = layers[n]
-            compute.linear(hidden, rows: rows, layer.qkv, into: space.qkv)
+            compute.linear(hidden, rows: rows, layer.qkv, into: space.qkv, scratch: scratch)
             attention(space, starts: starts, lengths: shape.lengths)
-            compute.linear(space.context, rows: rows, layer.output, into: space.projected)
+            compute.linear(space.context, rows: rows, layer.output, into: space.projected, scratch: scratch)
             compute.layerNorm(hidden, rows: rows, adding: space.projected, gamma: layer.attnNorm.0, beta: layer.attnNorm.1,
                               eps: config.layerNormEps)
-            compute.linear(hidden, rows: rows, layer.up, into: space.intermediate)
+            compute.linear(hidden, rows: rows, layer.up, into: space.intermediate, scratch: scratch)
             compute.gelu(space.intermediate, rows: rows)
-            compute.linear(space.intermediate, rows: rows, layer.down, into: space.projected)
+            compute.linear(space.intermediate, rows: rows, layer.down, into: space.projected, scratch: scratch)
             compute.layerNorm(hidden, rows: rows, adding: space.projected, gamma: layer.ffnNorm.0, beta: layer.ffnNorm.1,
                               eps: config.layerNormEps)
         }

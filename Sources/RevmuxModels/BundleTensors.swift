@@ -21,6 +21,24 @@ extension BundleFile {
         }
     }
 
+    /// The tensor `name` as a weight: GGML blocks stay in the mapping, anything else is
+    /// decoded to f32 (see `WeightMatrix`).
+    public func weight(_ name: String, _ shape: [Int]) throws(ModelError) -> WeightMatrix {
+        let view = try view(name, shape)
+        do {
+            return try WeightMatrix(view)
+        } catch {
+            throw .conversion(name, error)
+        }
+    }
+
+    /// A PyTorch Linear whose weight may stay in blocks: `prefix.weight` [out, in] and, when
+    /// `bias`, `prefix.bias` [out] in f32.
+    public func weightLinear(_ prefix: String, out: Int, in inFeatures: Int, bias: Bool = true) throws(ModelError) -> WeightLinear {
+        WeightLinear(weight: try weight(prefix + ".weight", [out, inFeatures]),
+                     bias: bias ? try matrix(prefix + ".bias", [out]) : nil)
+    }
+
     /// A PyTorch Linear: `prefix.weight` [out, in] and, when `bias`, `prefix.bias` [out].
     public func linear(_ prefix: String, out: Int, in inFeatures: Int, bias: Bool = true) throws(ModelError) -> Linear {
         Linear(weight: try matrix(prefix + ".weight", [out, inFeatures]), bias: bias ? try matrix(prefix + ".bias", [out]) : nil)

@@ -68,14 +68,7 @@ public final class LlamaModel {
         compute = Compute(threads: threads)
         let h = config.hiddenSize, inter = config.intermediateSize, kv = config.kvSize
 
-        func weight(_ name: String, _ shape: [Int]) throws(ModelError) -> WeightMatrix {
-            let tensor = try bundle.view(name, shape)
-            do {
-                return try WeightMatrix(tensor)
-            } catch {
-                throw .conversion(name, error)
-            }
-        }
+        func weight(_ name: String, _ shape: [Int]) throws(ModelError) -> WeightMatrix { try bundle.weight(name, shape) }
         func norm(_ name: String) throws(ModelError) -> Matrix { try bundle.matrix(name, [h]) }
 
         tokens = try weight("embed.tokens", [config.vocabularySize, h])

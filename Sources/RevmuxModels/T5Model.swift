@@ -6,45 +6,57 @@ import RevmuxTensors
 /// One pre-norm T5 feed-forward: up (gate and up stacked, gate first, when gated), down.
 struct T5FeedForward: Sendable {
     let norm: Matrix
-    let up: Linear
-    let down: Linear
+    let up: StackedLinear
+    let down: WeightLinear
 }
 
 /// One pre-norm T5 attention sublayer: Q, K, V stacked for self-attention; for cross-attention
 /// Q alone and K, V stacked (they read the encoder output, not the decoder's stream).
 struct T5Attention: Sendable {
     let norm: Matrix
-    let q: Linear?
-    let kv: Linear?
-    let qkv: Linear?
-    let output: Linear
+    let q: WeightLinear?
+    let kv: StackedLinear?
+    let qkv: StackedLinear?
+    let output: WeightLinear
+
+    var weights: [WeightMatrix] {
+        [q?.weight].compactMap { $0 } + (kv?.parts ?? []).map(\.weight) + (qkv?.parts ?? []).map(\.weight) + [output.weight]
+    }
 }
 
 struct T5Layer: Sendable {
     let attention: T5Attention
     let cross: T5Attention?
     let feedForward: T5FeedForward
+
+    var weights: [WeightMatrix] {
+        attention.weights + (cross?.weights ?? []) + feedForward.up.parts.map(\.weight) + [feedForward.down.weight]
+    }
 }
 
-/// A T5 encoder-decoder (T5ForConditionalGeneration: original T5, v1.1, Flan-T5) on the CPU in f32.
-/// Weights of any bundle dtype that converts to f32 are decoded at load.
+/// A T5 encoder-decoder (T5ForConditionalGeneration: original T5, v1.1, Flan-T5) on the CPU in
+/// f32 arithmetic. f32, f16 and bf16 weights are decoded at load; GGML block weights (Q8_0,
+/// Q4_1, ...) of the layers, the embedding and the head stay in the mapped bundle and are
+/// dequantised a tile or a row at a time.
 /// Not thread-safe: one model runs one batch at a time (it owns its buffers).
 public final class T5Model {
     public let config: T5Config
     public let compute: Compute
-    let tokens: Matrix
-    let head: Matrix
+    let tokens: WeightMatrix
+    let head: WeightMatrix
     let encoderBias: Matrix, decoderBias: Matrix
     let encoderLayers: [T5Layer], decoderLayers: [T5Layer]
     let encoderNorm: Matrix, decoderNorm: Matrix
+    let scratch: TileScratch
     private var encoderSpaces = WorkspaceCache<T5EncoderWorkspace>()
     private var decoderSpace: T5DecoderWorkspace?
 
-    public convenience init(path: String, threads: Int = 1) throws {
-        try self.init(bundle: BundleFile(path: path), threads: threads)
+    public convenience init(path: String, threads: Int = 1, tileRows: Int = 64) throws {
+        try self.init(bundle: BundleFile(path: path), threads: threads, tileRows: tileRows)
     }
 
-    public init(bundle: BundleFile, threads: Int = 1) throws(ModelError) {
+    /// `tileRows`: how many rows of a block weight are dequantised at once per thread.
+    public init(bundle: BundleFile, threads: Int = 1, tileRows: Int = 64) throws(ModelError) {
         guard bundle.manifest.family == .t5 else { throw .config("family is \(bundle.manifest.family.rawValue), not t5") }
         let config = try T5Config(bundle.manifest.config)
         self.config = config
@@ -52,34 +64,34 @@ public final class T5Model {
         let d = config.hiddenSize, inner = config.innerSize, ff = config.intermediateSize
 
         func load(_ name: String, _ shape: [Int]) throws(ModelError) -> Matrix { try bundle.matrix(name, shape) }
-        func linear(_ name: String, out: Int, in inFeatures: Int) throws(ModelError) -> Linear {
-            try bundle.linear(name, out: out, in: inFeatures, bias: false)
+        func linear(_ name: String, out: Int, in inFeatures: Int) throws(ModelError) -> WeightLinear {
+            try bundle.weightLinear(name, out: out, in: inFeatures, bias: false)
         }
         func feedForward(_ p: String) throws(ModelError) -> T5FeedForward {
             let up = try linear(p + "ffn.up", out: ff, in: d)
             return T5FeedForward(
                 norm: try load(p + "ffn.norm.weight", [d]),
-                up: config.gated ? Linear.stacking([try linear(p + "ffn.gate", out: ff, in: d), up]) : up,
+                up: StackedLinear(config.gated ? [try linear(p + "ffn.gate", out: ff, in: d), up] : [up]),
                 down: try linear(p + "ffn.down", out: d, in: ff))
         }
         func selfAttention(_ p: String) throws(ModelError) -> T5Attention {
             T5Attention(
                 norm: try load(p + ".norm.weight", [d]), q: nil, kv: nil,
-                qkv: Linear.stacking([try linear(p + ".q", out: inner, in: d), try linear(p + ".k", out: inner, in: d),
-                                      try linear(p + ".v", out: inner, in: d)]),
+                qkv: StackedLinear([try linear(p + ".q", out: inner, in: d), try linear(p + ".k", out: inner, in: d),
+                                    try linear(p + ".v", out: inner, in: d)]),
                 output: try linear(p + ".o", out: d, in: inner))
         }
         func crossAttention(_ p: String) throws(ModelError) -> T5Attention {
             T5Attention(
                 norm: try load(p + ".norm.weight", [d]), q: try linear(p + ".q", out: inner, in: d),
-                kv: Linear.stacking([try linear(p + ".k", out: inner, in: d), try linear(p + ".v", out: inner, in: d)]),
+                kv: StackedLinear([try linear(p + ".k", out: inner, in: d), try linear(p + ".v", out: inner, in: d)]),
                 qkv: nil, output: try linear(p + ".o", out: d, in: inner))
         }
 
-        tokens = try load("embed.tokens", [config.vocabularySize, d])
+        tokens = try bundle.weight("embed.tokens", [config.vocabularySize, d])
         // Without head.weight the head is the embedding, scaled or not as tied_embeddings says
         // (llama.cpp's T5 GGUFs: never scaled).
-        head = bundle.tensor(named: "head.weight") != nil ? try load("head.weight", [config.vocabularySize, d]) : tokens
+        head = bundle.tensor(named: "head.weight") != nil ? try bundle.weight("head.weight", [config.vocabularySize, d]) : tokens
         let bias = [config.relativeBuckets, config.heads]
         encoderBias = try load("encoder.position_bias", bias)
         decoderBias = try load("decoder.position_bias", bias)
@@ -98,6 +110,13 @@ public final class T5Model {
         self.decoderLayers = decoderLayers
         encoderNorm = try load("encoder.final.norm.weight", [d])
         decoderNorm = try load("decoder.final.norm.weight", [d])
+        scratch = TileScratch(threads: compute.threads, tileRows: tileRows, maxCols: max(d, inner, ff))
+    }
+
+    /// Every layer matrix, the embedding and the head as they are held, dense f32 or blocks:
+    /// lets a caller check that a quantised bundle was not decoded at load.
+    public var weights: [WeightMatrix] {
+        [tokens, head] + encoderLayers.flatMap(\.weights) + decoderLayers.flatMap(\.weights)
     }
 
     public var encoderLayerCount: Int { encoderLayers.count }
@@ -133,9 +152,9 @@ public final class T5Model {
         for n in range {
             let layer = encoderLayers[n]
             compute.rmsNorm(hidden, into: space.normed, gamma: layer.attention.norm, eps: config.layerNormEps)
-            compute.linear(space.normed, layer.attention.qkv!, into: space.qkv)
+            compute.linear(space.normed, layer.attention.qkv!, into: space.qkv, scratch: scratch)
             encoderAttention(space, shape)
-            compute.linear(space.context, layer.attention.output, into: space.projected)
+            compute.linear(space.context, layer.attention.output, into: space.projected, scratch: scratch)
             add(space.projected, into: hidden)
             feedForward(layer.feedForward, hidden, normed: space.normed, ff: space.ff, out: space.projected)
         }
@@ -209,17 +228,17 @@ public final class T5Model {
         try gather(decoder.ids, into: hidden)
         for layer in decoderLayers {
             compute.rmsNorm(hidden, into: space.normed, gamma: layer.attention.norm, eps: config.layerNormEps)
-            compute.linear(space.normed, layer.attention.qkv!, into: space.qkv)
+            compute.linear(space.normed, layer.attention.qkv!, into: space.qkv, scratch: scratch)
             causalAttention(space, decoder)
-            compute.linear(space.context, layer.attention.output, into: space.projected)
+            compute.linear(space.context, layer.attention.output, into: space.projected, scratch: scratch)
             add(space.projected, into: hidden)
 
             let cross = layer.cross!
             compute.rmsNorm(hidden, into: space.normed, gamma: cross.norm, eps: config.layerNormEps)
-            compute.linear(space.normed, cross.q!, into: space.crossQ)
-            compute.linear(encoderOutput, cross.kv!, into: space.crossKV)
+            compute.linear(space.normed, cross.q!, into: space.crossQ, scratch: scratch)
+            compute.linear(encoderOutput, cross.kv!, into: space.crossKV, scratch: scratch)
             crossAttention(space, batch)
-            compute.linear(space.context, cross.output, into: space.projected)
+            compute.linear(space.context, cross.output, into: space.projected, scratch: scratch)
             add(space.projected, into: hidden)
 
             feedForward(layer.feedForward, hidden, normed: space.normed, ff: space.ff, out: space.projected)
@@ -289,16 +308,16 @@ public final class T5Model {
     /// Full-vocabulary logits of the given rows of `decode`'s output (row b·decoderLength + t
     /// is sequence b's position t): [rows.count][vocab_size].
     public func logits(_ states: Matrix, rows: [Int]) -> [[Float]] {
-        let d = config.hiddenSize, vocabulary = config.vocabularySize
-        return rows.map { r in
+        let d = config.hiddenSize
+        // Gathered into one matrix so a block head is dequantised once for all the rows.
+        let selected = Matrix(rows: rows.count, cols: d)
+        for (i, r) in rows.enumerated() {
             precondition(r >= 0 && r < states.rows, "row \(r) is outside the decoder states")
-            var out = [Float](repeating: 0, count: vocabulary)
-            out.withUnsafeMutableBufferPointer { o in
-                sgemmABt(m: 1, n: vocabulary, k: d, alpha: 1, states.row(r), lda: d, head.base, ldb: d, beta: 0,
-                         o.baseAddress!, ldc: vocabulary)
-            }
-            return out
+            selected.row(i).update(from: states.row(r), count: d)
         }
+        let logits = Matrix(rows: rows.count, cols: config.vocabularySize)
+        compute.linear(selected.base, lda: d, rows: rows.count, head, into: logits.base, ldc: logits.cols, scratch: scratch)
+        return (0..<rows.count).map(logits.rowArray)
     }
 
     /// Logits restricted to `tokens` (a task's label words), one dot product each instead of
@@ -306,11 +325,13 @@ public final class T5Model {
     public func logits(_ states: Matrix, rows: [Int], tokens ids: [Int32]) throws(ModelError) -> [[Float]] {
         for id in ids where id < 0 || Int(id) >= config.vocabularySize { throw .config("token id \(id) is out of range") }
         let d = config.hiddenSize
+        let words = Matrix(rows: ids.count, cols: d)
+        for (i, id) in ids.enumerated() { head.copyRow(Int(id), to: words.row(i)) }
         return rows.map { r in
             precondition(r >= 0 && r < states.rows, "row \(r) is outside the decoder states")
             let state = states.row(r)
-            return ids.map { id in
-                let weights = head.row(Int(id))
+            return ids.indices.map { i in
+                let weights = words.row(i)
                 var sum: Float = 0
                 for c in 0..<d { sum += state[c] * weights[c] }
                 return sum
@@ -323,9 +344,11 @@ public final class T5Model {
     /// Rows of the shared embedding for `ids`.
     private func gather(_ ids: [Int32], into hidden: Matrix) throws(ModelError) {
         for id in ids where id < 0 || Int(id) >= config.vocabularySize { throw .config("token id \(id) is out of range") }
-        let d = config.hiddenSize
+        let tokens = tokens
         ids.withUnsafeBufferPointer { ids in
-            for (r, id) in ids.enumerated() { hidden.row(r).update(from: tokens.row(Int(id)), count: d) }
+            compute.forEachChunk(rows: ids.count, minRows: 16) { range in
+                for r in range { tokens.copyRow(Int(ids[r]), to: hidden.row(r)) }
+            }
         }
     }
 
@@ -341,7 +364,7 @@ public final class T5Model {
     /// hidden += down(act(gate) · up) or down(act(up)) of the normed hidden state.
     private func feedForward(_ layer: T5FeedForward, _ hidden: Matrix, normed: Matrix, ff: Matrix, out: Matrix) {
         compute.rmsNorm(hidden, into: normed, gamma: layer.norm, eps: config.layerNormEps)
-        compute.linear(normed, layer.up, into: ff)
+        compute.linear(normed, layer.up, into: ff, scratch: scratch)
         let width = config.intermediateSize, activation = config.activation, gated = config.gated, cols = ff.cols
         compute.forEachChunk(rows: ff.rows, minRows: 8) { range in
             for r in range {
@@ -350,7 +373,7 @@ public final class T5Model {
                 if gated { multiplyVector(row, row + width, count: width) }
             }
         }
-        compute.linear(ff.base, lda: cols, rows: ff.rows, layer.down, into: out.base, ldc: out.cols)
+        compute.linear(ff.base, lda: cols, rows: ff.rows, layer.down, into: out.base, ldc: out.cols, scratch: scratch)
         add(out, into: hidden)
     }
 }
