@@ -32,7 +32,7 @@ final class LayerActivations {
 /// Frozen post-norm BERT layers run for training: the forward pass is BertModel.runLayers'
 /// (padded keys masked, padded query rows get zero context) and keeps every activation, so
 /// `backward` can carry the gradient of the output down to the input.
-public final class TrainingEncoder {
+public final class TrainingEncoder: FrozenStack {
     public let layers: [FrozenBertLayer]
     public let heads: Int
     public let eps: Float
@@ -48,9 +48,8 @@ public final class TrainingEncoder {
         self.compute = compute
     }
 
-    var hidden: Int { layers[0].output.outFeatures }
+    public var hidden: Int { layers[0].output.outFeatures }
 
-    /// Runs every layer on the first `shape.rows` rows of `x`; returns the last layer's output.
     public func forward(_ x: Matrix, _ shape: PaddedShape) -> Matrix {
         let d = hidden, rows = shape.rows
         precondition(x.cols == d && x.rows >= rows)
@@ -82,7 +81,6 @@ public final class TrainingEncoder {
         return out
     }
 
-    /// The gradient of the loss w.r.t. the last `forward`'s input, from its output gradient.
     public func backward(_ dOut: Matrix) -> Matrix {
         let d = hidden, rows = shape.rows
         var grad = Matrix(rows: rows, cols: d)
