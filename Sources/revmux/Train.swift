@@ -10,11 +10,12 @@ import RevmuxTrain
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a bundle's RevMUX adapters (BERT: after its classifier head; LLaMA) (../shared/revmux-method.md).",
+        abstract: "Train RevMUX adapters: BERT after its teacher classifier head, LLaMA with its verbaliser (../shared/revmux-method.md).",
         discussion: """
             First the teacher: `train head` fits head.classifier on the frozen encoder and pooler, \
             unmultiplexed. Then `train adapters` fits W_down, F_n and U with that head frozen \
-            (CE + 0.25 InfoNCE + |cos|). Its output goes to `revmux convert --adapters`.
+            (CE + 0.25 InfoNCE + |cos|). Its output goes to `revmux convert --adapters`. A LLaMA \
+            bundle with its task skips `train head`: see `revmux train adapters --help`.
 
             Example (Rotten Tomatoes: bzcat rotten_tomatoes_corpus_full.csv.bz2 > rt.csv):
               revmux convert MiniLM -o base.revmux
@@ -60,7 +61,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Write the test split as TSV (text, label) for `revmux run`.")
     var writeTest: String?
 
-    @Option(help: "Tokens per query at most (longer ones are cut).")
+    @Option(help: "Tokens per query at most (longer ones are cut: BERT keeps the start, LLaMA the end, where the answer follows).")
     var maxLength = 128
 
     var labelList: [String] { labels.split(separator: ",").map(String.init) }
@@ -322,12 +323,13 @@ struct TrainAdapters: ParsableCommand {
             the label words' logits at each query's own last token, after the final norm, which is \
             also the state InfoNCE (weight 0.5) compares with the plain model's.
 
-              revmux convert SmolLM2.gguf -o base.revmux --mux 2 --prefill-layers 15 \
-                  --labels negative,positive --label-words negative,positive \
-                  --template 'Review: {text}\\nSentiment:' --init-adapters 1
-              revmux train adapters base.revmux --mux 2 --prefill-layers 15 --data rt.csv \
-                  --label-column category --labels negative,positive \
-                  --label-map fresh=positive,rotten=negative --epochs 2 --lr 1e-3 -o task.safetensors
+              revmux convert SmolLM2.gguf -o base.revmux --mux 2 --prefill-layers 15 \\
+                  --labels negative,positive --label-words negative,positive \\
+                  --template "$(printf 'Review: {text}\\nSentiment:')" --init-adapters 1
+              revmux train adapters base.revmux --mux 2 --prefill-layers 15 --data rt.csv \\
+                  --label-column category --labels negative,positive \\
+                  --label-map fresh=positive,rotten=negative --epochs 3 --batch 8 \\
+                  --lr 1e-4 -o task.safetensors
             """)
 
     @Argument(help: "A BERT .revmux bundle, or a LLaMA bundle with its task (label words, template).")
