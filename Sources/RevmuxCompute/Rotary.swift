@@ -34,20 +34,31 @@ public final class RotaryTable: @unchecked Sendable {
     /// Rotates one head vector `x` (2·pairs floats) at `position` in place.
     @inline(__always)
     public func apply(_ x: UnsafeMutablePointer<Float>, position: Int, layout: RopeLayout) {
+        rotate(x, position: position, layout: layout, sign: 1)
+    }
+
+    /// The transpose of `apply` (the rotation by −angle): carries a gradient back through it.
+    @inline(__always)
+    public func applyTransposed(_ x: UnsafeMutablePointer<Float>, position: Int, layout: RopeLayout) {
+        rotate(x, position: position, layout: layout, sign: -1)
+    }
+
+    @inline(__always)
+    private func rotate(_ x: UnsafeMutablePointer<Float>, position: Int, layout: RopeLayout, sign: Float) {
         let c = cos.row(position), s = sin.row(position)
         switch layout {
         case .halves:
             let y = x + pairs
             for i in 0..<pairs {
-                let a = x[i], b = y[i]
-                x[i] = a * c[i] - b * s[i]
-                y[i] = b * c[i] + a * s[i]
+                let a = x[i], b = y[i], si = sign * s[i]
+                x[i] = a * c[i] - b * si
+                y[i] = b * c[i] + a * si
             }
         case .interleaved:
             for i in 0..<pairs {
-                let a = x[2 * i], b = x[2 * i + 1]
-                x[2 * i] = a * c[i] - b * s[i]
-                x[2 * i + 1] = b * c[i] + a * s[i]
+                let a = x[2 * i], b = x[2 * i + 1], si = sign * s[i]
+                x[2 * i] = a * c[i] - b * si
+                x[2 * i + 1] = b * c[i] + a * si
             }
         }
     }

@@ -51,7 +51,8 @@ public final class LlamaModel {
     public let compute: Compute
     let tokens: WeightMatrix
     let head: WeightMatrix
-    let finalNorm: Matrix
+    /// The final RMSNorm's weight (training reads the head's input through it).
+    public let finalNorm: Matrix
     let layers: [LlamaLayer]
     let scratch: TileScratch
     private var workspaces = WorkspaceCache<LlamaWorkspace>()
@@ -199,7 +200,8 @@ public final class LlamaModel {
     }
 
     /// The final RMSNorm of each sequence's last real token, in the workspace: [count, hidden].
-    private func lastHidden(_ hidden: Matrix, _ batch: TokenBatch) -> Matrix {
+    /// `hidden` must have been through every layer.
+    public func lastTokenStates(_ hidden: Matrix, _ batch: TokenBatch) -> Matrix {
         let space = workspace(count: batch.count, length: batch.length)
         for b in 0..<batch.count {
             space.last.row(b).update(from: hidden.row(b * batch.length + batch.lengths[b] - 1), count: config.hiddenSize)
@@ -220,7 +222,7 @@ public final class LlamaModel {
     /// Logits over the whole vocabulary at each sequence's last real token: [count][vocab].
     /// `hidden` must have been through every layer.
     public func lastTokenLogits(_ hidden: Matrix, _ batch: TokenBatch) -> [[Float]] {
-        let last = lastHidden(hidden, batch)
+        let last = lastTokenStates(hidden, batch)
         let logits = Matrix(rows: batch.count, cols: config.vocabularySize)
         compute.linear(last.base, lda: last.cols, rows: batch.count, head, into: logits.base, ldc: logits.cols, scratch: scratch)
         return (0..<batch.count).map(logits.rowArray)
@@ -229,13 +231,19 @@ public final class LlamaModel {
     /// Logits of `tokens` only (e.g. a verbaliser's label words) at each sequence's last real
     /// token: [count][tokens.count], in the order given.
     public func lastTokenLogits(_ hidden: Matrix, _ batch: TokenBatch, tokens: [Int32]) throws(ModelError) -> [[Float]] {
-        try restrictedLogits(lastHidden(hidden, batch), rows: batch.count, tokens: tokens)
+        try restrictedLogits(lastTokenStates(hidden, batch), rows: batch.count, tokens: tokens)
     }
 
-    private func restrictedLogits(_ states: Matrix, rows count: Int, tokens: [Int32]) throws(ModelError) -> [[Float]] {
+    /// Rows `tokens` of the LM head, [tokens.count, hidden]: a verbaliser's label words.
+    public func headRows(_ tokens: [Int32]) throws(ModelError) -> Matrix {
         for id in tokens where id < 0 || Int(id) >= config.vocabularySize { throw .config("token id \(id) is out of range") }
         let rows = Matrix(rows: tokens.count, cols: config.hiddenSize)
         for (i, id) in tokens.enumerated() { head.copyRow(Int(id), to: rows.row(i)) }
+        return rows
+    }
+
+    private func restrictedLogits(_ states: Matrix, rows count: Int, tokens: [Int32]) throws(ModelError) -> [[Float]] {
+        let rows = try headRows(tokens)
         let logits = Matrix(rows: count, cols: tokens.count)
         sgemmABt(m: count, n: tokens.count, k: config.hiddenSize, alpha: 1, states.base, lda: states.cols,
                  rows.base, ldb: rows.cols, beta: 0, logits.base, ldc: logits.cols)

@@ -26,6 +26,8 @@ public final class LlamaClassifier: TaskClassifier {
     }
 
     public var layerCount: Int { model.layerCount }
+    /// The LM head's token of each label word, in label order: what training's head reads.
+    public var labelTokenIds: [Int32] { verbalizer.tokenIds }
     public var hasTaskHead: Bool { false }
 
     /// Prompts longer than the context keep their end, where the answer follows.

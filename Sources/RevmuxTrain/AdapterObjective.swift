@@ -2,14 +2,53 @@ import Foundation
 import RevmuxCompute
 import RevmuxModels
 
-/// The frozen BERT head: pooler (dense + tanh) when the model has one, then the classifier.
-public struct FrozenHead {
+/// The frozen BERT head: pooler (dense + tanh) when the model has one, then the classifier,
+/// on the [CLS] state (position 0), which is also what InfoNCE compares.
+public final class FrozenHead: TrainingHead {
     public let pooler: Linear?
     public let classifier: Linear
+    let compute: Compute
+    private var u = Matrix(rows: 0, cols: 0), pooled: Matrix?, rows = 0
 
-    public init(pooler: Linear?, classifier: Linear) {
+    public init(pooler: Linear?, classifier: Linear, compute: Compute = Compute(threads: 1)) {
         self.pooler = pooler
         self.classifier = classifier
+        self.compute = compute
+    }
+
+    public func position(length: Int) -> Int { 0 }
+
+    public func forward(_ u: Matrix, rows: Int) -> (compared: Matrix, logits: Matrix) {
+        self.u = u
+        self.rows = rows
+        let logits = Matrix(rows: rows, cols: classifier.outFeatures)
+        guard let pooler else {
+            pooled = nil
+            compute.linear(u, rows: rows, classifier, into: logits)
+            return (u, logits)
+        }
+        let pooled = Matrix(rows: rows, cols: pooler.outFeatures)
+        compute.linear(u, rows: rows, pooler, into: pooled)
+        for i in 0..<pooled.count { pooled.base[i] = tanhf(pooled.base[i]) }
+        compute.linear(pooled, classifier, into: logits)
+        self.pooled = pooled
+        return (u, logits)
+    }
+
+    public func backward(dLogits: Matrix, dCompared: Matrix, addingInto dU: Matrix) {
+        let d = u.cols
+        addVector(dU.base, dCompared.base, count: rows * d)
+        guard let pooled, let pooler else {
+            linearBackward(x: u.base, lda: d, rows: rows, dy: dLogits.base, ldy: dLogits.cols, weight: classifier.weight,
+                           dWeight: nil, dBias: nil, dx: dU.base, ldx: d, accumulate: true)
+            return
+        }
+        let dPooled = Matrix(rows: rows, cols: pooled.cols)
+        linearBackward(x: pooled.base, lda: pooled.cols, rows: rows, dy: dLogits.base, ldy: dLogits.cols,
+                       weight: classifier.weight, dWeight: nil, dBias: nil, dx: dPooled.base, ldx: pooled.cols)
+        Pointwise.tanhBackward(dPooled.base, output: pooled.base, count: dPooled.count)
+        linearBackward(x: u.base, lda: d, rows: rows, dy: dPooled.base, ldy: pooled.cols, weight: pooler.weight,
+                       dWeight: nil, dBias: nil, dx: dU.base, ldx: d, accumulate: true)
     }
 }
 
@@ -19,7 +58,8 @@ public struct PrefilledBatch {
     /// [count·length, d]: query q's positions in rows q·length ..< q·length + lengths[q].
     public let states: Matrix
     public let shape: PaddedShape
-    /// [count, d]: each query's [CLS] state after the whole frozen encoder (the teacher).
+    /// [count, d]: each query's state at the head's position after the whole frozen plain
+    /// path (the teacher), as the head's `compared` output reads it.
     public let teacher: Matrix
     public let labels: [Int]
 
@@ -45,13 +85,13 @@ public struct AdapterLoss: Sendable {
 /// and its gradient w.r.t. every adapter parameter, through the frozen layers [cf, L) and head.
 public final class AdapterObjective {
     public let adapters: TrainableAdapters
-    public let encoder: TrainingEncoder
-    public let head: FrozenHead
+    public let encoder: any FrozenStack
+    public let head: any TrainingHead
     public var infoNCEWeight: Float = 0.25
     public var cosineWeight: Float = 1
     let compute: Compute
 
-    public init(adapters: TrainableAdapters, encoder: TrainingEncoder, head: FrozenHead, compute: Compute) {
+    public init(adapters: TrainableAdapters, encoder: any FrozenStack, head: any TrainingHead, compute: Compute) {
         precondition(encoder.hidden == adapters.hidden)
         self.adapters = adapters
         self.encoder = encoder
@@ -92,27 +132,28 @@ public final class AdapterObjective {
         let lengths = (0..<groups).map { g in batch.shape.lengths[(g * n)..<min(count, (g + 1) * n)].max()! }
         let mixedShape = PaddedShape(count: groups, length: length, lengths: lengths)
 
-        // Step 7, then 8 on the [CLS] rows: r_n = o_n − F_n(o_{n−1}), r_0 = o_0 − F_0(r_{N−1}).
+        // Step 7, then 8 at each query's head position in its group's sequence (BERT: the
+        // group's [CLS] row, shared; LLaMA: the query's own last real token). Separating that
+        // row yields every slot, of which slot q mod N is query q's, as at inference.
         let o = encoder.forward(z, mixedShape)
-        let cls = Matrix(rows: groups, cols: d)
-        for g in 0..<groups { cls.row(g).update(from: o.row(g * length), count: d) }
-        let os = (0..<n).map { block(cls, $0, width: k) }
+        let headRows = (0..<count).map { q in (q / n) * length + head.position(length: batch.shape.lengths[q]) }
+        let read = Matrix(rows: count, cols: d)
+        for (q, row) in headRows.enumerated() { read.row(q).update(from: o.row(row), count: d) }
+        let os = (0..<n).map { block(read, $0, width: k) }
         var rs = [Matrix](repeating: Matrix(rows: 0, cols: 0), count: n)
         var demuxCalls = [AdapterCall?](repeating: nil, count: n)
         for slot in stride(from: n - 1, through: 0, by: -1) {
             let call = apply(slot, slot == 0 ? rs[n - 1] : os[slot - 1])
             demuxCalls[slot] = call
-            let r = Matrix(rows: groups, cols: k)
+            let r = Matrix(rows: count, cols: k)
             for i in 0..<r.count { r.base[i] = os[slot].base[i] - call.output.base[i] }
             rs[slot] = r
         }
-        // Step 9 over all slots at once: row g·N + n is query g·N + n.
-        let recovered = Matrix(rows: groups * n, cols: k)
-        for g in 0..<groups {
-            for slot in 0..<n { recovered.row(g * n + slot).update(from: rs[slot].row(g), count: k) }
-        }
-        let wide1 = Matrix(rows: groups * n, cols: 3 * d), wide2 = Matrix(rows: groups * n, cols: 3 * d)
-        let u = Matrix(rows: groups * n, cols: d)
+        // Step 9 on each query's own slot.
+        let recovered = Matrix(rows: count, cols: k)
+        for q in 0..<count { recovered.row(q).update(from: rs[q % n].row(q), count: k) }
+        let wide1 = Matrix(rows: count, cols: 3 * d), wide2 = Matrix(rows: count, cols: 3 * d)
+        let u = Matrix(rows: count, cols: d)
         compute.linear(recovered, adapters.up[0].linear, into: wide1)
         compute.relu(wide1)
         compute.linear(wide1, adapters.up[1].linear, into: wide2)
@@ -120,11 +161,12 @@ public final class AdapterObjective {
         compute.linear(wide2, adapters.up[2].linear, into: u)
 
         // Step 10 and the losses.
-        let (pooled, logits) = headForward(u, rows: count)
-        let dU = Matrix(rows: groups * n, cols: d)
+        let (compared, logits) = head.forward(u, rows: count)
+        let dU = Matrix(rows: count, cols: d), dCompared = Matrix(rows: count, cols: d)
         let dLogits = Matrix(rows: count, cols: logits.cols)
         let (ce, correct) = Losses.crossEntropy(logits, labels: batch.labels, into: dLogits)
-        let nce = Losses.infoNCE(student: u, teacher: batch.teacher, rows: count, weight: infoNCEWeight, addingInto: dU)
+        let nce = Losses.infoNCE(student: compared, teacher: batch.teacher, rows: count, weight: infoNCEWeight,
+                                 addingInto: dCompared)
         let dX = Matrix(rows: rows, cols: d)
         let cosine = Losses.absCosine(x, groups: groups, width: n, length: length, lengths: batch.shape.lengths,
                                       weight: cosineWeight, addingInto: dX)
@@ -132,31 +174,29 @@ public final class AdapterObjective {
                                total: ce + infoNCEWeight * nce + cosineWeight * cosine, correct: correct)
         guard backward else { return (loss, logits) }
 
-        headBackward(dLogits, pooled: pooled, u: u, rows: count, addingInto: dU)
-        let dWide2 = Matrix(rows: groups * n, cols: 3 * d), dWide1 = Matrix(rows: groups * n, cols: 3 * d)
-        let dRecovered = Matrix(rows: groups * n, cols: k)
-        adapters.up[2].backward(x: wide2, rows: groups * n, dy: dU, dx: dWide2, compute: compute)
+        head.backward(dLogits: dLogits, dCompared: dCompared, addingInto: dU)
+        let dWide2 = Matrix(rows: count, cols: 3 * d), dWide1 = Matrix(rows: count, cols: 3 * d)
+        let dRecovered = Matrix(rows: count, cols: k)
+        adapters.up[2].backward(x: wide2, rows: count, dy: dU, dx: dWide2, compute: compute)
         Pointwise.reluBackward(dWide2.base, output: wide2.base, count: dWide2.count)
-        adapters.up[1].backward(x: wide1, rows: groups * n, dy: dWide2, dx: dWide1, compute: compute)
+        adapters.up[1].backward(x: wide1, rows: count, dy: dWide2, dx: dWide1, compute: compute)
         Pointwise.reluBackward(dWide1.base, output: wide1.base, count: dWide1.count)
-        adapters.up[0].backward(x: recovered, rows: groups * n, dy: dWide1, dx: dRecovered, compute: compute)
+        adapters.up[0].backward(x: recovered, rows: count, dy: dWide1, dx: dRecovered, compute: compute)
 
         // Undo step 8 in reverse order of evaluation: r_0 first, then r_1 ..< r_N.
-        let dRs = (0..<n).map { slot in
-            let m = Matrix(rows: groups, cols: k)
-            for g in 0..<groups { m.row(g).update(from: dRecovered.row(g * n + slot), count: k) }
-            return m
-        }
-        let dOs = (0..<n).map { _ in Matrix(rows: groups, cols: k) }
+        let dRs = (0..<n).map { _ in Matrix(rows: count, cols: k) }
+        for q in 0..<count { dRs[q % n].row(q).update(from: dRecovered.row(q), count: k) }
+        let dOs = (0..<n).map { _ in Matrix(rows: count, cols: k) }
         for slot in 0..<n {
-            addVector(dOs[slot].base, dRs[slot].base, count: groups * k)
-            let negated = Matrix(rows: groups, cols: k)
+            addVector(dOs[slot].base, dRs[slot].base, count: count * k)
+            let negated = Matrix(rows: count, cols: k)
             for i in 0..<negated.count { negated.base[i] = -dRs[slot].base[i] }
             backpropagate(slot, demuxCalls[slot]!, dOut: negated, addingInto: slot == 0 ? dRs[n - 1] : dOs[slot - 1])
         }
+        // Queries of a group may read the same row (BERT's [CLS]): their shares add up.
         let dO = Matrix(rows: rows, cols: d)
-        for g in 0..<groups {
-            for slot in 0..<n { (dO.row(g * length) + slot * k).update(from: dOs[slot].row(g), count: k) }
+        for (q, row) in headRows.enumerated() {
+            for slot in 0..<n { addVector(dO.row(row) + slot * k, dOs[slot].row(q), count: k) }
         }
         let dZ = encoder.backward(dO)
 
@@ -194,36 +234,6 @@ public final class AdapterObjective {
         fc2.backward(x: call.hidden, rows: call.hidden.rows, dy: dOut, dx: dHidden, compute: compute)
         Pointwise.reluBackward(dHidden.base, output: call.hidden.base, count: dHidden.count)
         fc1.backward(x: call.input, rows: call.input.rows, dy: dHidden, dx: dInput, accumulate: true, compute: compute)
-    }
-
-    /// Pooled states (tanh, when there is a pooler) and logits for the first `rows` rows of `u`.
-    private func headForward(_ u: Matrix, rows: Int) -> (Matrix?, Matrix) {
-        let logits = Matrix(rows: rows, cols: head.classifier.outFeatures)
-        guard let pooler = head.pooler else {
-            compute.linear(u, rows: rows, head.classifier, into: logits)
-            return (nil, logits)
-        }
-        let pooled = Matrix(rows: rows, cols: pooler.outFeatures)
-        compute.linear(u, rows: rows, pooler, into: pooled)
-        for i in 0..<pooled.count { pooled.base[i] = tanhf(pooled.base[i]) }
-        compute.linear(pooled, head.classifier, into: logits)
-        return (pooled, logits)
-    }
-
-    /// Adds d(loss)/d(u) through the frozen classifier and pooler to the first `rows` rows of `dU`.
-    private func headBackward(_ dLogits: Matrix, pooled: Matrix?, u: Matrix, rows: Int, addingInto dU: Matrix) {
-        let d = u.cols
-        guard let pooled, let pooler = head.pooler else {
-            linearBackward(x: u.base, lda: d, rows: rows, dy: dLogits.base, ldy: dLogits.cols, weight: head.classifier.weight,
-                           dWeight: nil, dBias: nil, dx: dU.base, ldx: d, accumulate: true)
-            return
-        }
-        let dPooled = Matrix(rows: rows, cols: pooled.cols)
-        linearBackward(x: pooled.base, lda: pooled.cols, rows: rows, dy: dLogits.base, ldy: dLogits.cols,
-                       weight: head.classifier.weight, dWeight: nil, dBias: nil, dx: dPooled.base, ldx: pooled.cols)
-        Pointwise.tanhBackward(dPooled.base, output: pooled.base, count: dPooled.count)
-        linearBackward(x: u.base, lda: d, rows: rows, dy: dPooled.base, ldy: pooled.cols, weight: pooler.weight,
-                       dWeight: nil, dBias: nil, dx: dU.base, ldx: d, accumulate: true)
     }
 }
 

@@ -1,9 +1,43 @@
 import RevmuxCompute
 import RevmuxModels
 
+/// A frozen backbone's plain (unmultiplexed) path, as FrozenStates runs it.
+public protocol FrozenBackbone {
+    var hiddenSize: Int { get }
+    var layerCount: Int { get }
+    func embed(_ batch: TokenBatch) throws(ModelError) -> Matrix
+    func runLayers(_ range: Range<Int>, _ hidden: Matrix, _ shape: PaddedShape)
+    /// [count, d]: each sequence's teacher state once `hidden` has been through every layer,
+    /// what the task head's `compared` output is for the multiplexed path.
+    func teacherStates(_ hidden: Matrix, _ batch: TokenBatch) -> Matrix
+}
+
+extension BertModel: FrozenBackbone {
+    public var hiddenSize: Int { config.hiddenSize }
+
+    /// The [CLS] states: FrozenHead compares the state before its pooler.
+    public func teacherStates(_ hidden: Matrix, _ batch: TokenBatch) -> Matrix {
+        let states = Matrix(rows: batch.count, cols: hiddenSize)
+        for b in 0..<batch.count { states.row(b).update(from: hidden.row(b * batch.length), count: hiddenSize) }
+        return states
+    }
+}
+
+extension LlamaModel: FrozenBackbone {
+    public var hiddenSize: Int { config.hiddenSize }
+
+    /// Each sequence's last real token after the final norm, as VerbaliserHead compares it.
+    public func teacherStates(_ hidden: Matrix, _ batch: TokenBatch) -> Matrix {
+        let last = lastTokenStates(hidden, batch)
+        let states = Matrix(rows: batch.count, cols: hiddenSize)
+        states.base.update(from: last.base, count: batch.count * hiddenSize)
+        return states
+    }
+}
+
 /// What the frozen backbone gives each query, computed once before training: its states
-/// after the prefill layers [0, cf) (which no trainable weight can change) and its [CLS]
-/// state after the whole encoder (the teacher's).
+/// after the prefill layers [0, cf) (which no trainable weight can change) and its teacher
+/// state after the whole plain path.
 public struct FrozenStates {
     public let hidden: Int
     public let prefillLayers: Int
@@ -11,13 +45,13 @@ public struct FrozenStates {
     /// (empty when prefill states were not asked for).
     public private(set) var prefill: [[Float]] = []
     public private(set) var lengths: [Int] = []
-    /// [count, d]: the teacher's [CLS] states after the last layer.
+    /// [count, d]: the teacher's states after the last layer (FrozenBackbone.teacherStates).
     public let teacher: Matrix
 
     /// Runs `model` over `sequences` in batches of `batch`; `progress` gets the count done.
-    public init(model: BertModel, sequences: [(ids: [Int32], typeIds: [Int32])], prefillLayers: Int?, batch: Int,
+    public init(model: some FrozenBackbone, sequences: [(ids: [Int32], typeIds: [Int32])], prefillLayers: Int?, batch: Int,
                 progress: (Int) -> Void) throws(TrainError) {
-        let d = model.config.hiddenSize, layers = model.layerCount
+        let d = model.hiddenSize, layers = model.layerCount
         hidden = d
         self.prefillLayers = prefillLayers ?? 0
         teacher = Matrix(rows: sequences.count, cols: d)
@@ -41,9 +75,7 @@ public struct FrozenStates {
             }
             lengths += tokens.lengths
             model.runLayers(cf..<layers, states, tokens.shape)
-            for offset in 0..<tokens.count {
-                teacher.row(start + offset).update(from: states.row(offset * tokens.length), count: d)
-            }
+            teacher.row(start).update(from: model.teacherStates(states, tokens).base, count: tokens.count * d)
             start += part.count
             progress(start)
         }

@@ -29,16 +29,22 @@ public func linearBackward(x: UnsafePointer<Float>, lda: Int, rows: Int, dy: Uns
     if let dBias {
         for r in 0..<rows { addVector(dBias.base, dy + r * ldy, count: out) }
     }
-    if let dx {
-        let w = UnsafePointer(weight.base)
-        compute.forEachChunk(rows: rows, minRows: 16) { range in
-            let start = dx + range.lowerBound * ldx
-            if !accumulate {
-                for r in 0..<range.count { (start + r * ldx).update(repeating: 0, count: inFeatures) }
-            }
-            sgemmAB(m: range.count, n: inFeatures, k: out, alpha: 1, dy + range.lowerBound * ldy, lda: ldy, w,
-                    ldb: inFeatures, beta: 1, start, ldc: ldx)
+    if let dx { inputGradient(dy: dy, ldy: ldy, rows: rows, weight: weight, dx: dx, ldx: ldx, accumulate: accumulate, compute: compute) }
+}
+
+/// dx = dy · W (or dx += dy · W with `accumulate`) over `rows` rows, split by rows across
+/// `compute`'s threads: the only part of a frozen layer's backward that training needs.
+public func inputGradient(dy: UnsafePointer<Float>, ldy: Int, rows: Int, weight: Matrix, dx: UnsafeMutablePointer<Float>,
+                          ldx: Int, accumulate: Bool = false, compute: Compute) {
+    let out = weight.rows, inFeatures = weight.cols
+    let w = UnsafePointer(weight.base)
+    compute.forEachChunk(rows: rows, minRows: 16) { range in
+        let start = dx + range.lowerBound * ldx
+        if !accumulate {
+            for r in 0..<range.count { (start + r * ldx).update(repeating: 0, count: inFeatures) }
         }
+        sgemmAB(m: range.count, n: inFeatures, k: out, alpha: 1, dy + range.lowerBound * ldy, lda: ldy, w,
+                ldb: inFeatures, beta: 1, start, ldc: ldx)
     }
 }
 

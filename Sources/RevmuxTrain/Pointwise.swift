@@ -56,6 +56,44 @@ public enum Pointwise {
         }
     }
 
+    /// RMSNorm over rows of `x`: y = x·r·γ with r = 1/√(mean(x²) + ε), keeping r per row for
+    /// `rmsNormBackward` (LlamaModel's norm, with what its backward needs).
+    public static func rmsNorm(_ x: Matrix, rows: Int, gamma: Matrix, eps: Float, inverseRms: Matrix, into y: Matrix) {
+        let n = x.cols
+        for r in 0..<rows {
+            let row = x.row(r), out = y.row(r)
+            var sum: Float = 0
+            for i in 0..<n { sum += row[i] * row[i] }
+            let inv = 1 / (sum / Float(n) + eps).squareRoot()
+            inverseRms.base[r] = inv
+            for i in 0..<n { out[i] = row[i] * inv * gamma.base[i] }
+        }
+    }
+
+    /// Adds dx = r·g − x·r³·mean(g·x) with g = dy·γ, row by row (γ frozen), to `dx`.
+    public static func rmsNormBackward(_ dy: Matrix, rows: Int, gamma: Matrix, input x: Matrix, inverseRms: Matrix,
+                                       addingInto dx: Matrix) {
+        let n = dy.cols
+        for r in 0..<rows {
+            let g = dy.row(r), row = x.row(r), out = dx.row(r)
+            var dot: Float = 0
+            for i in 0..<n { dot += g[i] * gamma.base[i] * row[i] }
+            let inv = inverseRms.base[r], scale = inv * inv * inv * dot / Float(n)
+            for i in 0..<n { out[i] += inv * g[i] * gamma.base[i] - row[i] * scale }
+        }
+    }
+
+    /// SwiGLU's backward: for a = SiLU(gate)·up, turns dA (in `dUp`'s storage) into dUp and
+    /// writes dGate, with SiLU'(g) = σ(g)·(1 + g·(1 − σ(g))).
+    public static func swigluBackward(_ dUp: UnsafeMutablePointer<Float>, dGate: UnsafeMutablePointer<Float>,
+                                      gate: UnsafePointer<Float>, up: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let g = gate[i], sigma = 1 / (1 + expf(-g)), da = dUp[i]
+            dGate[i] = da * up[i] * sigma * (1 + g * (1 - sigma))
+            dUp[i] = da * g * sigma
+        }
+    }
+
     /// In place: dy ·= GELU'(x) = Φ(x) + x·φ(x), the exact (erf) GELU's derivative.
     public static func geluBackward(_ dy: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, count: Int) {
         let invSqrt2: Float = 0.70710678118654752440, invSqrt2Pi: Float = 0.39894228040143267794

@@ -33,7 +33,7 @@ final class LayerActivations {
 /// (padded keys masked, padded query rows get zero context) and keeps every activation, so
 /// `backward` can carry the gradient of the output down to the input. Frozen layers come
 /// first; `tuned` layers on top also get their weight gradients.
-public final class TrainingEncoder {
+public final class TrainingEncoder: FrozenStack {
     public let layers: [FrozenBertLayer]
     public let heads: Int
     public let eps: Float
@@ -52,9 +52,8 @@ public final class TrainingEncoder {
         self.compute = compute
     }
 
-    var hidden: Int { layers[0].output.outFeatures }
+    public var hidden: Int { layers[0].output.outFeatures }
 
-    /// Runs every layer on the first `shape.rows` rows of `x`; returns the last layer's output.
     public func forward(_ x: Matrix, _ shape: PaddedShape) -> Matrix {
         let d = hidden, rows = shape.rows
         precondition(x.cols == d && x.rows >= rows)
@@ -86,7 +85,6 @@ public final class TrainingEncoder {
         return out
     }
 
-    /// The gradient of the loss w.r.t. the last `forward`'s input, from its output gradient.
     public func backward(_ dOut: Matrix) -> Matrix {
         let d = hidden, rows = shape.rows
         var grad = Matrix(rows: rows, cols: d)

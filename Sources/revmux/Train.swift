@@ -11,14 +11,15 @@ import RevmuxTrain
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a BERT bundle's classifier head, then its RevMUX adapters (../shared/revmux-method.md).",
+        abstract: "Train RevMUX adapters: BERT after its teacher classifier head, LLaMA with its verbaliser (../shared/revmux-method.md).",
         discussion: """
             First the teacher: `train head` fits head.classifier on the frozen encoder and pooler, \
             unmultiplexed; with --tune-layers k it also tunes the top k layers and the pooler (a \
             task-specific backbone: a much stronger teacher, k layers' weights bigger). Then \
             `train adapters` fits W_down, F_n and U with that teacher frozen (CE + 0.25 InfoNCE \
             + |cos|); tuned layers in --head are used and passed on. Its output goes to \
-            `revmux convert --adapters`, where tuned layers replace the backbone's for that task only.
+            `revmux convert --adapters`, where tuned layers replace the backbone's for that task \
+            only. A LLaMA bundle with its task skips `train head`: see `revmux train adapters --help`.
 
             Example (Rotten Tomatoes: bzcat rotten_tomatoes_corpus_full.csv.bz2 > rt.csv):
               revmux convert MiniLM -o base.revmux
@@ -64,7 +65,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Write the test split as TSV (text, label) for `revmux run`.")
     var writeTest: String?
 
-    @Option(help: "Tokens per query at most (longer ones are cut).")
+    @Option(help: "Tokens per query at most (longer ones are cut: BERT keeps the start, LLaMA the end, where the answer follows).")
     var maxLength = 128
 
     var labelList: [String] { labels.split(separator: ",").map(String.init) }
@@ -132,40 +133,72 @@ struct RunOptions: ParsableArguments {
     }
 }
 
-/// What both commands prepare: the bundle's encoder and tokenizer, the split, the cache.
+/// The frozen backbone training runs: a BERT encoder (with a classifier head to train), or a
+/// LLaMA task whose verbaliser (label words, prompt template) is the head.
+enum Backbone {
+    case bert(BertModel)
+    case llama(LlamaClassifier)
+}
+
+/// What both commands prepare: the bundle's backbone, the split, the frozen cache.
 struct TrainingSetup {
     /// The bundle, with a tuned teacher's tensors in place of its own when given.
     let bundle: BundleFile
-    let model: BertModel
+    let backbone: Backbone
     let labels: [String]
     let train: [LabelledExample], dev: [LabelledExample]
     let states: FrozenStates
 
-    init(bundle path: String, overlay: [TensorView] = [], data: DataOptions, threads: Int, prefillLayers: Int?) throws {
-        let opened: BundleFile
+    /// Opens the bundle; the families are checked here, before the slow frozen pass.
+    static func open(_ path: String, head: Bool) throws -> BundleFile {
+        let bundle: BundleFile
         do {
-            opened = try BundleFile(path: path)
+            bundle = try BundleFile(path: path)
         } catch {
             throw fail(error)
         }
-        let bundle = opened.overlaying(overlay)
+        switch bundle.manifest.family {
+        case .bert: break
+        case .llama where !head: break
+        case .llama:
+            throw failure("\(path): a LLaMA task has no head to train: its label words are the head (go on with train adapters)")
+        default:
+            throw failure("\(path): training \(bundle.manifest.family) bundles is not yet supported (BERT and LLaMA are)")
+        }
+        return bundle
+    }
+
+    init(bundle path: String, head: Bool, overlay: [TensorView] = [], data: DataOptions, threads: Int, prefillLayers: Int?) throws {
+        let bundle = try Self.open(path, head: head).overlaying(overlay)
         self.bundle = bundle
-        guard bundle.manifest.family == .bert else { throw failure("\(path): training supports BERT bundles only") }
-        do {
-            model = try BertModel(bundle: bundle, threads: threads)
-        } catch {
-            throw failure("\(path): \(error)")
+        let layerCount: Int
+        switch bundle.manifest.family {
+        case .bert:
+            let model: BertModel
+            do {
+                model = try BertModel(bundle: bundle, threads: threads)
+            } catch {
+                throw failure("\(path): \(error)")
+            }
+            backbone = .bert(model)
+            layerCount = model.layerCount
+        case .llama:
+            let classifier: LlamaClassifier
+            do {
+                classifier = try LlamaClassifier(bundle: bundle, threads: threads)
+            } catch {
+                throw failure("\(path): \(error) (LLaMA training reads the bundle's task: revmux convert --mux --prefill-layers --labels --label-words --template --init-adapters)")
+            }
+            guard classifier.task.labels == data.labelList else {
+                throw ValidationError("--labels \(data.labels) must be the bundle task's labels in order: \(classifier.task.labels.joined(separator: ","))")
+            }
+            backbone = .llama(classifier)
+            layerCount = classifier.layerCount
+        default:
+            preconditionFailure("TrainingSetup.open admits BERT and LLaMA only")
         }
-        var tokenizer: Tokenizer
-        do {
-            tokenizer = try Tokenizer(bundle: bundle)
-        } catch {
-            throw failure("\(path): \(error)")
-        }
-        tokenizer.padding = nil
-        tokenizer.truncation = Truncation(maxLength: min(data.maxLength, model.config.maxPositions))
-        if let cf = prefillLayers, !(1..<model.layerCount).contains(cf) {
-            throw ValidationError("--prefill-layers must be in 1..<\(model.layerCount)")
+        if let cf = prefillLayers, !(1..<layerCount).contains(cf) {
+            throw ValidationError("--prefill-layers must be in 1..<\(layerCount)")
         }
         let set: LabelledData
         do {
@@ -191,12 +224,32 @@ struct TrainingSetup {
                 throw ExitCode(Sysexits.ioError)
             }
         }
-        let encodings = tokenizer.encodeBatch((train + dev).map { ($0.text, $0.pair) })
-        let sequences = encodings.map { (ids: $0.ids.map(Int32.init), typeIds: $0.typeIds.map(Int32.init)) }
-        states = try Self.cache(model: model, sequences: sequences, prefillLayers: prefillLayers)
+        let examples = train + dev
+        switch backbone {
+        case .bert(let model):
+            var tokenizer: Tokenizer
+            do {
+                tokenizer = try Tokenizer(bundle: bundle)
+            } catch {
+                throw failure("\(path): \(error)")
+            }
+            tokenizer.padding = nil
+            tokenizer.truncation = Truncation(maxLength: min(data.maxLength, model.config.maxPositions))
+            let encodings = tokenizer.encodeBatch(examples.map { ($0.text, $0.pair) })
+            let sequences = encodings.map { (ids: $0.ids.map(Int32.init), typeIds: $0.typeIds.map(Int32.init)) }
+            states = try Self.cache(model: model, sequences: sequences, prefillLayers: prefillLayers)
+        case .llama(let classifier):
+            // The prompts `revmux run` builds; a long one keeps its end, where the answer follows.
+            let tokens = classifier.tokenize(examples.map { TextQuery($0.text, pair: $0.pair) })
+            let sequences = (0..<tokens.count).map { b in
+                let ids = tokens.ids[(b * tokens.length)..<(b * tokens.length + tokens.lengths[b])].suffix(data.maxLength)
+                return (ids: Array(ids), typeIds: [Int32](repeating: 0, count: ids.count))
+            }
+            states = try Self.cache(model: classifier.model, sequences: sequences, prefillLayers: prefillLayers)
+        }
     }
 
-    private static func cache(model: BertModel, sequences: [(ids: [Int32], typeIds: [Int32])], prefillLayers: Int?) throws
+    private static func cache(model: some FrozenBackbone, sequences: [(ids: [Int32], typeIds: [Int32])], prefillLayers: Int?) throws
         -> FrozenStates {
         var stderr = StandardError()
         let start = Date()
@@ -204,7 +257,7 @@ struct TrainingSetup {
         do {
             return try FrozenStates(model: model, sequences: sequences, prefillLayers: prefillLayers, batch: 32) { done in
                 if done % 1024 < 32 || done == sequences.count {
-                    print("\rrevmux: frozen encoder pass \(done)/\(sequences.count)", terminator: "", to: &stderr)
+                    print("\rrevmux: frozen pass \(done)/\(sequences.count)", terminator: "", to: &stderr)
                 }
             }
         } catch {
@@ -248,9 +301,10 @@ struct TrainHead: ParsableCommand {
 
     func run() throws {
         guard tuneLayers == 0 else { return try runTuning() }
-        let setup = try TrainingSetup(bundle: bundle, data: data, threads: options.threads, prefillLayers: nil)
+        let setup = try TrainingSetup(bundle: bundle, head: true, data: data, threads: options.threads, prefillLayers: nil)
+        guard case .bert(let model) = setup.backbone else { preconditionFailure("TrainingSetup.open admits BERT only for a head") }
         let compute = Compute(threads: options.threads)
-        let head = HeadObjective(pooler: setup.model.pooler, hidden: setup.model.config.hiddenSize,
+        let head = HeadObjective(pooler: model.pooler, hidden: model.config.hiddenSize,
                                  labels: setup.labels.count, seed: data.seed, compute: compute)
         let pooled = head.pooled(setup.states.teacher)
         let labels = setup.allLabels, trainCount = setup.train.count
@@ -286,8 +340,9 @@ struct TrainHead: ParsableCommand {
             throw ValidationError("--tune-layers must be in 1..<\(layerCount) (the encoder has \(layerCount) layers)")
         }
         let frozen = layerCount - tuneLayers
-        let setup = try TrainingSetup(bundle: bundle, data: data, threads: options.threads, prefillLayers: frozen)
-        let model = setup.model, compute = Compute(threads: options.threads)
+        let setup = try TrainingSetup(bundle: bundle, head: true, data: data, threads: options.threads, prefillLayers: frozen)
+        guard case .bert(let model) = setup.backbone else { preconditionFailure("TrainingSetup.open admits BERT only for a head") }
+        let compute = Compute(threads: options.threads)
         let tuned: [TunedBertLayer]
         do {
             tuned = try (frozen..<layerCount).map { (n) throws(TrainError) in
@@ -329,13 +384,27 @@ struct TrainHead: ParsableCommand {
 struct TrainAdapters: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "adapters",
-        abstract: "Fit the RevMUX adapters (W_down, F_n, U) with the teacher head frozen.")
+        abstract: "Fit the RevMUX adapters (W_down, F_n, U) with the teacher head frozen.",
+        discussion: """
+            A LLaMA bundle needs no --head: convert it with its task (--mux, --prefill-layers, \
+            --labels, --label-words, --template, --init-adapters) and the verbaliser is the head: \
+            the label words' logits at each query's own last token, after the final norm, which is \
+            also the state InfoNCE (weight 0.5) compares with the plain model's.
 
-    @Argument(help: "A BERT .revmux bundle (revmux convert MODEL -o BUNDLE).")
+              revmux convert SmolLM2.gguf -o base.revmux --mux 2 --prefill-layers 15 \\
+                  --labels negative,positive --label-words negative,positive \\
+                  --template "$(printf 'Review: {text}\\nSentiment:')" --init-adapters 1
+              revmux train adapters base.revmux --mux 2 --prefill-layers 15 --data rt.csv \\
+                  --label-column category --labels negative,positive \\
+                  --label-map fresh=positive,rotten=negative --epochs 3 --batch 8 \\
+                  --lr 1e-4 -o task.safetensors
+            """)
+
+    @Argument(help: "A BERT .revmux bundle, or a LLaMA bundle with its task (label words, template).")
     var bundle: String
 
-    @Option(help: "The teacher: head.classifier.weight and .bias, and any tuned layers and pooler (revmux train head).")
-    var head: String
+    @Option(help: "BERT only: the teacher, with head.classifier.weight and .bias and any tuned layers and pooler (revmux train head).")
+    var head: String?
 
     @Option(help: "Queries multiplexed per pass (N).")
     var mux = 2
@@ -343,8 +412,8 @@ struct TrainAdapters: ParsableCommand {
     @Option(help: "Layers each query runs alone before multiplexing (cf).")
     var prefillLayers: Int
 
-    @Option(help: "Weight of the InfoNCE distillation term.")
-    var infoNCEWeight: Float = 0.25
+    @Option(help: "Weight of the InfoNCE distillation term (default 0.25 for BERT, 0.5 for LLaMA, as in the paper).")
+    var infoNCEWeight: Float?
 
     @Option(help: "Weight of the |cos| term between a group's down-projected queries.")
     var cosineWeight: Float = 1
@@ -356,48 +425,67 @@ struct TrainAdapters: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
-        let headFile: SafetensorsFile
+        let headFile: SafetensorsFile?
         do {
-            headFile = try SafetensorsFile(path: head)
-        } catch {
+            headFile = try head.map { try SafetensorsFile(path: $0) }
+        } catch let error as OpenError<SafetensorsProblem> {
             throw fail(error)
         }
         // A tuned teacher's layers and pooler replace the backbone's everywhere below: in the
-        // prefill, the mixed pass and the teacher's states alike.
-        let tunedViews = headFile.tensors.filter { !$0.name.hasPrefix("head.") }.compactMap { headFile.tensor(named: $0.name) }
-        let setup = try TrainingSetup(bundle: bundle, overlay: tunedViews, data: data, threads: options.threads,
-                                      prefillLayers: prefillLayers)
-        let model = setup.model, d = model.config.hiddenSize
-        guard mux >= 2, d % mux == 0 else { throw ValidationError("--mux must be at least 2 and divide the width \(d)") }
-        let classifier = try readHead(headFile, labels: setup.labels.count, hidden: d)
+        // prefill, the mixed pass and the teacher's states alike; they are saved with the task.
+        let tunedViews = (headFile?.tensors ?? []).filter { !$0.name.hasPrefix("head.") }.compactMap { headFile?.tensor(named: $0.name) }
         let tuned = try tunedViews.map { view in
             do {
                 return Parameter(name: view.name, value: try Matrix(view), shape: view.shape, decays: false)
             } catch {
-                throw failure("\(head): \(view.name): \(error)")
+                throw failure("\(head ?? ""): \(view.name): \(error)")
             }
         }
+        let setup = try TrainingSetup(bundle: bundle, head: false, overlay: tunedViews, data: data, threads: options.threads,
+                                      prefillLayers: prefillLayers)
         let file = setup.bundle
-        let layers: [FrozenBertLayer]
+        let compute = Compute(threads: options.threads)
+        let d: Int, encoder: any FrozenStack, taskHead: any TrainingHead, classifier: TrainableLinear?
         do {
-            layers = try (prefillLayers..<model.layerCount).map { (n) throws(TrainError) in
-                try FrozenBertLayer(bundle: file, index: n, config: model.config)
+            switch setup.backbone {
+            case .bert(let model):
+                d = model.config.hiddenSize
+                guard let head, let headFile else { throw ValidationError("a BERT bundle needs --head (revmux train head writes it)") }
+                let trained = try readHead(headFile, path: head, labels: setup.labels.count, hidden: d)
+                let layers = try (prefillLayers..<model.layerCount).map { (n) throws(TrainError) in
+                    try FrozenBertLayer(bundle: file, index: n, config: model.config)
+                }
+                encoder = TrainingEncoder(layers: layers, heads: model.config.heads, eps: model.config.layerNormEps, compute: compute)
+                taskHead = FrozenHead(pooler: model.pooler, classifier: trained.linear, compute: compute)
+                classifier = trained
+            case .llama(let task):
+                let config = task.model.config
+                d = config.hiddenSize
+                guard head == nil else { throw ValidationError("a LLaMA task reads its label words: it takes no --head") }
+                encoder = try TrainingDecoder(bundle: file, layers: prefillLayers..<config.layers, config: config, compute: compute)
+                let labelRows: Matrix
+                do {
+                    labelRows = try task.model.headRows(task.labelTokenIds)
+                } catch {
+                    throw TrainError.model(error)
+                }
+                taskHead = VerbaliserHead(finalNorm: task.model.finalNorm, labelRows: labelRows, eps: config.rmsNormEps)
+                classifier = nil
             }
-        } catch {
+        } catch let error as TrainError {
             throw failure("\(bundle): \(error)")
         }
-        let compute = Compute(threads: options.threads)
-        let encoder = TrainingEncoder(layers: layers, heads: model.config.heads, eps: model.config.layerNormEps, compute: compute)
+        guard mux >= 2, d % mux == 0 else { throw ValidationError("--mux must be at least 2 and divide the width \(d)") }
         let adapters = TrainableAdapters(hidden: d, width: mux, seed: data.seed)
-        let objective = AdapterObjective(adapters: adapters, encoder: encoder,
-                                         head: FrozenHead(pooler: model.pooler, classifier: classifier.linear), compute: compute)
-        objective.infoNCEWeight = infoNCEWeight
+        let objective = AdapterObjective(adapters: adapters, encoder: encoder, head: taskHead, compute: compute)
+        if case .llama = setup.backbone { objective.infoNCEWeight = 0.5 }
+        if let infoNCEWeight { objective.infoNCEWeight = infoNCEWeight }
         objective.cosineWeight = cosineWeight
         let states = setup.states, labels = setup.allLabels, trainCount = setup.train.count
         let optimizer = AdamW(parameters: adapters.parameters, learningRate: options.lr)
         var loop = TrainingLoop(epochs: options.epochs, batchSize: options.batch, seed: data.seed)
         loop.progressEvery = 40
-        let saved = adapters.parameters + classifier.parameters + tuned
+        let saved = adapters.parameters + (classifier?.parameters ?? []) + tuned
         let resume = try options.resumed(adapters.parameters, optimizer)
         let best = try loop.run(
             parameters: adapters.parameters, optimizer: optimizer, trainCount: trainCount, resume: resume,
@@ -424,7 +512,7 @@ struct TrainAdapters: ParsableCommand {
     }
 
     /// head.classifier from `--head`, as a frozen-by-convention TrainableLinear (saved with the adapters).
-    private func readHead(_ file: SafetensorsFile, labels: Int, hidden: Int) throws -> TrainableLinear {
+    private func readHead(_ file: SafetensorsFile, path head: String, labels: Int, hidden: Int) throws -> TrainableLinear {
         func load(_ name: String, _ shape: [Int]) throws -> Matrix {
             guard let view = file.tensor(named: name) else { throw failure("\(head): no tensor \"\(name)\" (revmux train head writes it)") }
             guard view.shape == shape else { throw failure("\(head): \(name) has shape \(view.shape), expected \(shape)") }

@@ -116,6 +116,97 @@ final class OpGradientTests: XCTestCase {
         check(finiteDifferenceError(x, analytic: dx, step: 1e-2, loss: loss), 2e-2)
     }
 
+    func testRMSNorm() {
+        var v = Values(seed: 8)
+        let x = v.matrix(5, 16, 2), gamma = v.matrix(1, 16, 0.3, offset: 1), r = v.matrix(5, 16, 1)
+        let inv = Matrix(rows: 5, cols: 1), y = Matrix(rows: 5, cols: 16)
+        func loss() -> Float {
+            Pointwise.rmsNorm(x, rows: 5, gamma: gamma, eps: 1e-5, inverseRms: inv, into: y)
+            return weightedSum(y, r)
+        }
+        _ = loss()
+        let dx = Matrix(rows: 5, cols: 16)
+        Pointwise.rmsNormBackward(r, rows: 5, gamma: gamma, input: x, inverseRms: inv, addingInto: dx)
+        check(finiteDifferenceError(x, analytic: dx, step: 5e-3, loss: loss), 1e-2)
+    }
+
+    func testSwiGLU() {
+        var v = Values(seed: 9)
+        let gate = v.matrix(1, 64, 4), up = v.matrix(1, 64, 2), r = v.matrix(1, 64, 1)
+        func loss() -> Float {
+            let a = Matrix(rows: 1, cols: 64)
+            a.base.update(from: up.base, count: 64)
+            swigluInPlace(a.base, gate: gate.base, count: 64)
+            return weightedSum(a, r)
+        }
+        let dUp = Matrix(rows: 1, cols: 64), dGate = Matrix(rows: 1, cols: 64)
+        dUp.base.update(from: r.base, count: 64)
+        Pointwise.swigluBackward(dUp.base, dGate: dGate.base, gate: gate.base, up: up.base, count: 64)
+        check(finiteDifferenceError(gate, analytic: dGate, loss: loss), 5e-3)
+        check(finiteDifferenceError(up, analytic: dUp, loss: loss), 5e-3)
+    }
+
+    /// The rotary embeddings are a rotation: their gradient is the transposed rotation.
+    func testRotary() {
+        for layout in [RopeLayout.halves, .interleaved] {
+            var v = Values(seed: 10)
+            let table = RotaryTable(length: 7, headSize: 8, theta: 10000)
+            let x = v.matrix(7, 8, 1), r = v.matrix(7, 8, 1)
+            func loss() -> Float {
+                let y = Matrix(rows: 7, cols: 8)
+                y.base.update(from: x.base, count: 56)
+                for t in 0..<7 { table.apply(y.row(t), position: t, layout: layout) }
+                return weightedSum(y, r)
+            }
+            let dx = Matrix(rows: 7, cols: 8)
+            dx.base.update(from: r.base, count: 56)
+            for t in 0..<7 { table.applyTransposed(dx.row(t), position: t, layout: layout) }
+            check(finiteDifferenceError(x, analytic: dx, loss: loss), 5e-3)
+        }
+    }
+
+    /// Two LLaMA layers: RMSNorms, rotary embeddings (each layout), causal attention with padding
+    /// and 4 query heads on 2 K/V heads, SwiGLU, residuals.
+    func testDecoderLayers() {
+        for layout in [RopeLayout.halves, .interleaved] {
+            var v = Values(seed: 11)
+            let d = 16, kv = 8, inter = 24
+            func linear(_ out: Int, _ inFeatures: Int) -> Linear {
+                Linear(weight: v.matrix(out, inFeatures, 1 / Float(inFeatures).squareRoot()), bias: nil)
+            }
+            func layer() -> FrozenLlamaLayer {
+                FrozenLlamaLayer(qkv: linear(d + 2 * kv, d), output: linear(d, d), attnNorm: v.matrix(1, d, 0.2, offset: 1),
+                                 gate: linear(inter, d), up: linear(inter, d), down: linear(d, inter),
+                                 ffnNorm: v.matrix(1, d, 0.2, offset: 1))
+            }
+            let decoder = TrainingDecoder(layers: [layer(), layer()], heads: 4, kvHeads: 2, eps: 1e-5, ropeTheta: 10000,
+                                          ropeLayout: layout, compute: compute)
+            let shape = PaddedShape(count: 3, length: 5, lengths: [5, 2, 4])
+            let x = v.matrix(15, d, 1.5), r = v.matrix(15, d, 1)
+            // Padded rows carry no loss: nothing downstream reads them.
+            for b in 0..<3 { for t in shape.lengths[b]..<5 { r.row(b * 5 + t).update(repeating: 0, count: d) } }
+            func loss() -> Float { weightedSum(decoder.forward(x, shape), r) }
+            _ = loss()
+            let dx = decoder.backward(r)
+            check(finiteDifferenceError(x, analytic: dx, step: 1e-2, loss: loss), 2e-2)
+        }
+    }
+
+    /// The verbaliser head: final RMSNorm, label-word logits, and its compared output.
+    func testVerbaliserHead() {
+        var v = Values(seed: 12)
+        let u = v.matrix(4, 16, 1.5), rLogits = v.matrix(4, 3, 1), rCompared = v.matrix(4, 16, 1)
+        let head = VerbaliserHead(finalNorm: v.matrix(1, 16, 0.2, offset: 1), labelRows: v.matrix(3, 16, 1), eps: 1e-5)
+        func loss() -> Float {
+            let (compared, logits) = head.forward(u, rows: 4)
+            return weightedSum(logits, rLogits) + weightedSum(compared, rCompared)
+        }
+        _ = loss()
+        let dU = Matrix(rows: 4, cols: 16)
+        head.backward(dLogits: rLogits, dCompared: rCompared, addingInto: dU)
+        check(finiteDifferenceError(u, analytic: dU, step: 5e-3, loss: loss), 1e-2)
+    }
+
     func testCrossEntropyAndInfoNCE() {
         var v = Values(seed: 6)
         let logits = v.matrix(4, 3, 2)
