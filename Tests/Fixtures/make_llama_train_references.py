@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
+from revmux_loss import adapter_tensors, demultiplex, group_cosine, info_nce, multiplex, sampled, uniform, up
 from splitmix import SplitMix64
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -37,10 +38,6 @@ LABEL_IDS, EPS, THETA = [3, 7], 1e-5, 10000.0
 LENGTHS, LENGTH, LABELS = [6, 3, 5, 2, 4], 6, [0, 1, 1, 0, 1]
 STACK_LENGTHS, STACK_LENGTH = [5, 2, 4], 5
 SEED_FROZEN, SEED_ADAPTERS, NCE_WEIGHT, COS_WEIGHT = 7, 11, 0.5, 1.0
-
-
-def uniform(generator, shape, bound, offset=0.0):
-    return torch.from_numpy(generator.uniform(shape, bound, offset)).double()
 
 
 def model_and_inputs():
@@ -80,19 +77,6 @@ def model_and_inputs():
     return model, inputs
 
 
-def adapter_tensors():
-    """TrainableAdapters(hidden:width:seed:): torch's Linear bounds, weight then bias."""
-    g, k, t = SplitMix64(SEED_ADAPTERS), D // N, {}
-    shapes = [("revmux.down", k, D)]
-    shapes += [(f"revmux.mux.{n}.{fc}", *((D, k) if fc == "fc1" else (k, D))) for n in range(N) for fc in ("fc1", "fc2")]
-    shapes += [("revmux.up.fc1", 3 * D, k), ("revmux.up.fc2", 3 * D, 3 * D), ("revmux.up.fc3", D, 3 * D)]
-    for name, out, inp in shapes:
-        bound = 1 / np.sqrt(np.float32(inp))
-        t[name + ".weight"] = uniform(g, [out, inp], bound).requires_grad_()
-        t[name + ".bias"] = uniform(g, [out], bound).requires_grad_()
-    return t
-
-
 def layers(model, h, lengths):
     """transformers' decoder layers on right-padded sequences: causal, padded keys masked."""
     count, length = h.shape[0], h.shape[1]
@@ -106,66 +90,24 @@ def layers(model, h, lengths):
     return h
 
 
-def linear(a, name, x):
-    return x @ a[name + ".weight"].T + a[name + ".bias"]
-
-
-def coupling(a, n, x):
-    return linear(a, f"revmux.mux.{n}.fc2", torch.relu(linear(a, f"revmux.mux.{n}.fc1", x)))
-
-
 def loss(model, inputs, a):
-    count, k = len(LENGTHS), D // N
-    mask = torch.tensor([[p < n for p in range(LENGTH)] for n in LENGTHS])
-    x = linear(a, "revmux.down", inputs["states"]) * mask.unsqueeze(-1)
-    groups = -(-count // N)
-    pad = groups * N - count
-    x = torch.cat([x, torch.zeros(pad, LENGTH, k, dtype=x.dtype)]).view(groups, N, LENGTH, k)
-    ys = [x[:, 0] + coupling(a, 0, x[:, N - 1])]
-    for n in range(1, N):
-        ys.append(x[:, n] + coupling(a, n, ys[-1]))
+    count, groups = len(LENGTHS), -(-len(LENGTHS) // N)
+    x, mixed = multiplex(a, inputs["states"], LENGTHS, N)
     merged = [max(LENGTHS[g * N:(g + 1) * N]) for g in range(groups)]
-    o = layers(model, torch.cat(ys, dim=-1), merged)
+    o = layers(model, mixed, merged)
     # Query q is separated at its own last real token of its group's sequence; slot q mod N is its.
-    own = []
-    for q in range(count):
-        blocks = list(o[q // N, LENGTHS[q] - 1].split(k))
-        r = [None] * N
-        for n in range(N - 1, 0, -1):
-            r[n] = blocks[n] - coupling(a, n, blocks[n - 1])
-        r[0] = blocks[0] - coupling(a, 0, r[N - 1])
-        own.append(r[q % N])
-    u = torch.stack(own)
-    u = linear(a, "revmux.up.fc3", torch.relu(linear(a, "revmux.up.fc2", torch.relu(linear(a, "revmux.up.fc1", u)))))
+    u = up(a, torch.stack([demultiplex(a, o[q // N, LENGTHS[q] - 1], N)[q % N] for q in range(count)]))
     normed = model.model.norm(u)
     logits = normed @ model.lm_head.weight[LABEL_IDS].T
     ce = torch.nn.functional.cross_entropy(logits, torch.tensor(LABELS))
-    s = torch.nn.functional.normalize(normed, dim=-1)
-    te = torch.nn.functional.normalize(inputs["teacher"], dim=-1)
-    nce = torch.nn.functional.cross_entropy(20 * s @ te.T, torch.arange(count))
-    pairs = []
-    for g in range(groups):
-        for i in range(N):
-            for j in range(i + 1, N):
-                qi, qj = g * N + i, g * N + j
-                if qj >= count:
-                    continue
-                common = min(LENGTHS[qi], LENGTHS[qj])
-                cos = torch.nn.functional.cosine_similarity(x[g, i, :common], x[g, j, :common], dim=-1, eps=1e-8)
-                pairs.append(cos.abs().mean())
-    cos = torch.stack(pairs).mean()
+    nce = info_nce(normed, inputs["teacher"])
+    cos = group_cosine(x, LENGTHS, N)
     return ce, nce, cos, ce + NCE_WEIGHT * nce + COS_WEIGHT * cos
-
-
-def sampled(grad, samples):
-    flat = grad.flatten()
-    index = [i * flat.numel() // samples for i in range(samples)]
-    return {"norm": flat.norm().item(), "index": index, "values": [flat[i].item() for i in index]}
 
 
 def main():
     model, inputs = model_and_inputs()
-    a = adapter_tensors()
+    a = adapter_tensors(SEED_ADAPTERS, D, N)
     ce, nce, cos, total = loss(model, inputs, a)
     total.backward()
     x = inputs["x"].clone().requires_grad_()

@@ -26,16 +26,13 @@ import os
 import numpy as np
 import torch
 
+from revmux_loss import adapter_tensors, demultiplex, group_cosine, info_nce, multiplex, sampled, uniform, up
 from splitmix import SplitMix64
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 D, HEADS, INTER, LAYERS, N, CLASSES = 16, 2, 32, 2, 2, 3
 LENGTHS, LENGTH, LABELS = [6, 3, 5, 2, 4], 6, [0, 2, 1, 0, 1]
 SEED_FROZEN, SEED_ADAPTERS, NCE_WEIGHT, COS_WEIGHT = 7, 11, 0.25, 1.0
-
-
-def uniform(generator, shape, bound, offset=0.0):
-    return torch.from_numpy(generator.uniform(shape, bound, offset)).double()
 
 
 def frozen_tensors():
@@ -63,19 +60,6 @@ def frozen_tensors():
     return t
 
 
-def adapter_tensors():
-    """TrainableAdapters(hidden:width:seed:): torch's Linear bounds, weight then bias."""
-    g, k, t = SplitMix64(SEED_ADAPTERS), D // N, {}
-    shapes = [("revmux.down", k, D)]
-    shapes += [(f"revmux.mux.{n}.{fc}", *((D, k) if fc == "fc1" else (k, D))) for n in range(N) for fc in ("fc1", "fc2")]
-    shapes += [("revmux.up.fc1", 3 * D, k), ("revmux.up.fc2", 3 * D, 3 * D), ("revmux.up.fc3", D, 3 * D)]
-    for name, out, inp in shapes:
-        bound = 1 / np.sqrt(np.float32(inp))
-        t[name + ".weight"] = uniform(g, [out, inp], bound).requires_grad_()
-        t[name + ".bias"] = uniform(g, [out], bound).requires_grad_()
-    return t
-
-
 def layer_norm(x, w, b):
     return torch.nn.functional.layer_norm(x, (D,), w, b, eps=1e-12)
 
@@ -92,66 +76,29 @@ def bert_layer(t, l, x, mask):
     return layer_norm(h + ffn, t[f"{l}.n2.w"], t[f"{l}.n2.b"])
 
 
-def linear(a, name, x):
-    return x @ a[name + ".weight"].T + a[name + ".bias"]
-
-
-def coupling(a, n, x):
-    return linear(a, f"revmux.mux.{n}.fc2", torch.relu(linear(a, f"revmux.mux.{n}.fc1", x)))
-
-
 def loss(t, a):
-    count, k = len(LENGTHS), D // N
-    mask = torch.tensor([[p < n for p in range(LENGTH)] for n in LENGTHS])
-    x = linear(a, "revmux.down", t["states"]) * mask.unsqueeze(-1)
-    groups = -(-count // N)
-    pad = groups * N - count
-    x = torch.cat([x, torch.zeros(pad, LENGTH, k, dtype=x.dtype)]).view(groups, N, LENGTH, k)
-    group_mask = torch.cat([mask, torch.zeros(pad, LENGTH, dtype=torch.bool)]).view(groups, N, LENGTH)
-    ys = [x[:, 0] + coupling(a, 0, x[:, N - 1])]
-    for n in range(1, N):
-        ys.append(x[:, n] + coupling(a, n, ys[-1]))
-    o = torch.cat(ys, dim=-1)
-    merged = group_mask.any(dim=1)
+    count = len(LENGTHS)
+    x, mixed = multiplex(a, t["states"], LENGTHS, N)
+    groups = x.shape[0]
+    merged = torch.tensor([[p < max(LENGTHS[g * N:(g + 1) * N]) for p in range(LENGTH)] for g in range(groups)])
+    o = mixed
     for l in range(LAYERS):
         o = bert_layer(t, l, o, merged)
-    blocks = list(o[:, 0].split(k, dim=-1))
-    r = [None] * N
-    for n in range(N - 1, 0, -1):
-        r[n] = blocks[n] - coupling(a, n, blocks[n - 1])
-    r[0] = blocks[0] - coupling(a, 0, r[N - 1])
-    u = torch.stack(r, dim=1).reshape(groups * N, k)[:count]
-    u = linear(a, "revmux.up.fc3", torch.relu(linear(a, "revmux.up.fc2", torch.relu(linear(a, "revmux.up.fc1", u)))))
+    u = torch.stack(demultiplex(a, o[:, 0], N), dim=1).reshape(groups * N, D // N)[:count]
+    u = up(a, u)
     pooled = torch.tanh(u @ t["pooler.w"].T + t["pooler.b"])
     logits = pooled @ t["classifier.w"].T + t["classifier.b"]
     ce = torch.nn.functional.cross_entropy(logits, torch.tensor(LABELS))
-    s = torch.nn.functional.normalize(u, dim=-1)
-    te = torch.nn.functional.normalize(t["teacher"], dim=-1)
-    nce = torch.nn.functional.cross_entropy(20 * s @ te.T, torch.arange(count))
-    # |cos| per position real in both queries of a pair, averaged per pair, then over pairs.
-    pairs = []
-    for g in range(groups):
-        for i in range(N):
-            for j in range(i + 1, N):
-                qi, qj = g * N + i, g * N + j
-                if qj >= count:
-                    continue
-                common = min(LENGTHS[qi], LENGTHS[qj])
-                cos = torch.nn.functional.cosine_similarity(x[g, i, :common], x[g, j, :common], dim=-1, eps=1e-8)
-                pairs.append(cos.abs().mean())
-    cos = torch.stack(pairs).mean()
+    nce = info_nce(u, t["teacher"])
+    cos = group_cosine(x, LENGTHS, N)
     return ce, nce, cos, ce + NCE_WEIGHT * nce + COS_WEIGHT * cos
 
 
 def main():
-    t, a = frozen_tensors(), adapter_tensors()
+    t, a = frozen_tensors(), adapter_tensors(SEED_ADAPTERS, D, N)
     ce, nce, cos, total = loss(t, a)
     total.backward()
-    grads = {}
-    for name, p in a.items():
-        flat = p.grad.flatten()
-        index = [i * flat.numel() // 8 for i in range(8)]
-        grads[name] = {"norm": flat.norm().item(), "index": index, "values": [flat[i].item() for i in index]}
+    grads = {name: sampled(p.grad) for name, p in a.items()}
     result = {
         "config": {"hidden": D, "heads": HEADS, "intermediate": INTER, "layers": LAYERS, "mux": N, "classes": CLASSES,
                    "lengths": LENGTHS, "length": LENGTH, "labels": LABELS,
@@ -165,13 +112,6 @@ def main():
     print(f"wrote {path}")
     adamw()
     tuning()
-
-
-def record(gradient):
-    """A gradient's L2 norm and its entries at 8 evenly spaced flat indices."""
-    flat = gradient.flatten()
-    index = [i * flat.numel() // 8 for i in range(8)]
-    return {"norm": flat.norm().item(), "index": index, "values": [flat[i].item() for i in index]}
 
 
 def tuning():
@@ -190,18 +130,18 @@ def tuning():
     logits = pooled @ t["classifier.w"].T + t["classifier.b"]
     ce = torch.nn.functional.cross_entropy(logits, torch.tensor(LABELS))
     ce.backward()
-    grads = {"head.classifier.weight": record(t["classifier.w"].grad), "head.classifier.bias": record(t["classifier.b"].grad),
-             "pooler.weight": record(t["pooler.w"].grad), "pooler.bias": record(t["pooler.b"].grad)}
+    grads = {"head.classifier.weight": sampled(t["classifier.w"].grad), "head.classifier.bias": sampled(t["classifier.b"].grad),
+             "pooler.weight": sampled(t["pooler.w"].grad), "pooler.bias": sampled(t["pooler.b"].grad)}
     for l in range(LAYERS):
         p = f"layers.{l}."
-        grads[p + "attn.qkv.weight"] = record(torch.cat([t[f"{l}.{n}.w"].grad for n in "qkv"]))
-        grads[p + "attn.qkv.bias"] = record(torch.cat([t[f"{l}.{n}.b"].grad for n in "qkv"]))
+        grads[p + "attn.qkv.weight"] = sampled(torch.cat([t[f"{l}.{n}.w"].grad for n in "qkv"]))
+        grads[p + "attn.qkv.bias"] = sampled(torch.cat([t[f"{l}.{n}.b"].grad for n in "qkv"]))
         for swift, name in [("attn.o", "o"), ("ffn.up", "up"), ("ffn.down", "down")]:
-            grads[p + swift + ".weight"] = record(t[f"{l}.{name}.w"].grad)
-            grads[p + swift + ".bias"] = record(t[f"{l}.{name}.b"].grad)
+            grads[p + swift + ".weight"] = sampled(t[f"{l}.{name}.w"].grad)
+            grads[p + swift + ".bias"] = sampled(t[f"{l}.{name}.b"].grad)
         for swift, name in [("attn.norm", "n1"), ("ffn.norm", "n2")]:
-            grads[p + swift + ".weight"] = record(t[f"{l}.{name}.w"].grad)
-            grads[p + swift + ".bias"] = record(t[f"{l}.{name}.b"].grad)
+            grads[p + swift + ".weight"] = sampled(t[f"{l}.{name}.w"].grad)
+            grads[p + swift + ".bias"] = sampled(t[f"{l}.{name}.b"].grad)
     path = os.path.join(HERE, "reference", "train-tuning.json")
     with open(path, "w") as handle:
         json.dump({"loss": ce.item(), "grads": grads}, handle, indent=1)

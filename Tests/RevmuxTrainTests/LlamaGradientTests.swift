@@ -10,12 +10,10 @@ import XCTest
 /// whole adapter loss (CE + 0.5·InfoNCE + |cos|, verbaliser head at each query's own last
 /// token) with its gradient w.r.t. every adapter tensor.
 final class LlamaGradientTests: XCTestCase {
-    struct Sampled: Decodable { let norm: Double; let index: [Int]; let values: [Double] }
     struct Reference: Decodable {
-        struct Loss: Decodable { let ce, nce, cos, total: Double }
-        let loss: Loss
-        let grads: [String: Sampled]
-        let stack: Sampled
+        let loss: TorchLoss
+        let grads: [String: TorchGradient]
+        let stack: TorchGradient
     }
 
     let d = 16, heads = 4, kvHeads = 2, inter = 24, vocab = 12, labelIds = [3, 7]
@@ -62,21 +60,10 @@ final class LlamaGradientTests: XCTestCase {
         return try JSONDecoder().decode(Reference.self, from: data)
     }
 
-    /// Largest |entry − reference| / the reference gradient's norm, and the relative norm error.
-    func compare(_ grad: Matrix, _ expected: Sampled, _ name: String) -> Double {
-        let norm = (0..<grad.count).reduce(0.0) { $0 + Double(grad.base[$1]) * Double(grad.base[$1]) }.squareRoot()
-        var worst = abs(norm - expected.norm) / expected.norm
-        for (i, value) in zip(expected.index, expected.values) {
-            worst = max(worst, abs(Double(grad.base[i]) - value) / expected.norm)
-        }
-        XCTAssertLessThan(worst, 1e-4, name)
-        return worst
-    }
-
     func testStackInputGradientMatchesTransformers() throws {
         let reference = try reference(), f = frozen()
         _ = f.decoder.forward(f.x, stackShape)
-        let worst = compare(f.decoder.backward(f.r), reference.stack, "stack")
+        let worst = reference.stack.check(f.decoder.backward(f.r), "stack")
         print("LLaMA stack input gradient vs torch: max error / norm \(worst)")
     }
 
@@ -88,15 +75,8 @@ final class LlamaGradientTests: XCTestCase {
         let batch = PrefilledBatch(states: f.states, shape: PaddedShape(count: lengths.count, length: length, lengths: lengths),
                                    teacher: f.teacher, labels: labels)
         let (loss, _) = objective.evaluate(batch, backward: true)
-        XCTAssertEqual(Double(loss.crossEntropy), reference.loss.ce, accuracy: 1e-5 * max(1, reference.loss.ce))
-        XCTAssertEqual(Double(loss.infoNCE), reference.loss.nce, accuracy: 1e-5 * max(1, reference.loss.nce))
-        XCTAssertEqual(Double(loss.cosine), reference.loss.cos, accuracy: 1e-5)
-        XCTAssertEqual(Double(loss.total), reference.loss.total, accuracy: 1e-5 * max(1, reference.loss.total))
-        var worst = 0.0
-        for p in objective.adapters.parameters {
-            let expected = try XCTUnwrap(reference.grads[p.name], p.name)
-            worst = max(worst, compare(p.grad, expected, p.name))
-        }
+        reference.loss.check(loss)
+        let worst = try checkGradients(objective.adapters.parameters, against: reference.grads)
         print("LLaMA adapter gradient vs torch: max error / norm \(worst)")
     }
 }
