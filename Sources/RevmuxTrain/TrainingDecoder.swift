@@ -201,14 +201,8 @@ public final class TrainingDecoder: FrozenStack {
                 let p = probabilities.row(pair)
                 let out = context.base + b * length * h + head * d
                 for t in real..<length { (out + t * h).update(repeating: 0, count: d) }
-                guard real > 0 else { continue }
-                sgemmABt(m: real, n: real, k: d, alpha: scale, q, lda: ld, k, ldb: ld, beta: 0, p, ldc: real)
-                for t in 0..<real {
-                    let row = p + t * real
-                    softmaxInPlace(row, count: t + 1)
-                    (row + t + 1).update(repeating: 0, count: real - t - 1)
-                }
-                sgemmAB(m: real, n: d, k: real, alpha: 1, p, lda: real, v, ldb: ld, beta: 0, out, ldc: h)
+                causalAttentionHead(q: q, k: k, v: v, ld: ld, real: real, headSize: d, scale: scale, probabilities: p,
+                                    out: out, ldOut: h)
             }
         }
     }

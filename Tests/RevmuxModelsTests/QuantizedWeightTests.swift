@@ -157,13 +157,6 @@ final class QuantizedWeightTests: XCTestCase {
         let reference = try JSONDecoder().decode(T5ParityTests.Reference.self,
                                                  from: Data(contentsOf: Repository.fixture("reference/t5-references.json")))
         let model = try T5Model(bundle: convert(try SampleAssets.folder("t5-fixture-gated"), .q8_0, "t5-words"), threads: 2)
-        let batch = TokenBatch(padding: [reference.ids[0]]), decoder = TokenBatch(padding: [reference.decoder_ids[0]])
-        let states = try model.decode(decoder, encoderOutput: try model.encode(batch), encoder: batch.shape)
-        let words: [Int32] = [5, 77, 1420, 8127]
-        let rows = Array(0..<decoder.length)
-        let full = model.logits(states, rows: rows), restricted = try model.logits(states, rows: rows, tokens: words)
-        for (f, r) in zip(full, restricted) {
-            for (i, id) in words.enumerated() { XCTAssertEqual(r[i], f[Int(id)], accuracy: 1e-4) }
-        }
+        try T5ParityTests.checkRestrictedLogits(model, reference: reference, accuracy: 1e-4)
     }
 }

@@ -184,16 +184,22 @@ final class T5ParityTests: XCTestCase {
 
     /// Label-word logits are the full head's columns for those tokens.
     func testRestrictedLogitsEqualFullColumns() throws {
-        let model = try model("relu"), reference = try reference()
+        try Self.checkRestrictedLogits(try model("relu"), reference: try reference(), accuracy: 1e-5)
+    }
+
+    /// Decodes the first reference pair and compares label-word logits with the full head's
+    /// columns; a token past the vocabulary is refused.
+    static func checkRestrictedLogits(_ model: T5Model, reference: Reference, accuracy: Float,
+                                      file: StaticString = #filePath, line: UInt = #line) throws {
         let batch = TokenBatch(padding: [reference.ids[0]]), decoder = TokenBatch(padding: [reference.decoder_ids[0]])
         let states = try model.decode(decoder, encoderOutput: try model.encode(batch), encoder: batch.shape)
         let words: [Int32] = [5, 77, 1420, 8127]
         let rows = Array(0..<decoder.length)
         let full = model.logits(states, rows: rows), restricted = try model.logits(states, rows: rows, tokens: words)
         for (f, r) in zip(full, restricted) {
-            for (i, id) in words.enumerated() { XCTAssertEqual(r[i], f[Int(id)], accuracy: 1e-5) }
+            for (i, id) in words.enumerated() { XCTAssertEqual(r[i], f[Int(id)], accuracy: accuracy, file: file, line: line) }
         }
-        XCTAssertThrowsError(try model.logits(states, rows: rows, tokens: [8128]))
+        XCTAssertThrowsError(try model.logits(states, rows: rows, tokens: [8128]), file: file, line: line)
     }
 
     /// gelu_new's vector path against the scalar formula with Glibc's tanhf.
