@@ -16,7 +16,7 @@ public func reluInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
     var i = 0
     while i + 8 <= count {
         let v = rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-        rx.storeBytes(of: pointwiseMax(v, .zero), toByteOffset: i * 4, as: SIMD8<Float>.self)
+        rx.storeBytes(of: v.replacing(with: 0, where: v .< 0), toByteOffset: i * 4, as: SIMD8<Float>.self)
         i += 8
     }
     while i < count { x[i] = max(x[i], 0); i += 1 }

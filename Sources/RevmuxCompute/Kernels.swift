@@ -170,7 +170,9 @@ public func geluInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
 /// about 2e-7; inputs below -87.3 give about 1e-38, not 0.
 @inline(__always)
 public func simdExp(_ input: SIMD8<Float>) -> SIMD8<Float> {
-    let x = pointwiseMax(pointwiseMin(input, SIMD8(repeating: 88.3)), SIMD8(repeating: -87.3))
+    // replacing(with:where:) compiles to blends; pointwiseMin/Max stay generic calls (slow).
+    let high = SIMD8<Float>(repeating: 88.3), low = SIMD8<Float>(repeating: -87.3)
+    let x = input.replacing(with: high, where: input .> high).replacing(with: low, where: input .< low)
     // Round to nearest by the 1.5·2^23 trick: the sum's low mantissa bits hold n.
     let shifted = x * 1.44269504088896341 + 12582912
     let n = shifted - 12582912
@@ -206,12 +208,19 @@ public func simdErf(_ x: SIMD8<Float>) -> SIMD8<Float> {
 @inline(__always)
 public func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
     guard count > 0 else { return }
-    var peak = -Float.infinity
-    for i in 0..<count { peak = max(peak, x[i]) }
     let rx = UnsafeMutableRawPointer(x)
+    var peaks = SIMD8<Float>(repeating: -.infinity)
+    var i = 0
+    while i + 8 <= count {
+        let v = rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+        peaks = peaks.replacing(with: v, where: v .> peaks)
+        i += 8
+    }
+    var peak = peaks.max()
+    while i < count { peak = max(peak, x[i]); i += 1 }
     let peakV = SIMD8<Float>(repeating: peak)
     var sumV = SIMD8<Float>(repeating: 0)
-    var i = 0
+    i = 0
     #if !DEBUG  // as in geluInPlace: only optimised builds gain from the vector exp
     while i + 8 <= count {
         let e = simdExp(rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - peakV)

@@ -37,8 +37,10 @@ extension Compute {
     /// so only a tile is ever in f32. The threads share out the tiles; only with hundreds of
     /// rows does each thread take its own rows through every tile instead, where the larger
     /// products outweigh dequantising twice.
+    /// With `adding`, the product is added to what C holds (a bias written there first).
     public func linear(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ weight: WeightMatrix,
-                       into c: UnsafeMutablePointer<Float>, ldc: Int, scratch: TileScratch) {
+                       into c: UnsafeMutablePointer<Float>, ldc: Int, adding: Bool = false, scratch: TileScratch) {
+        let beta: Float = adding ? 1 : 0
         let n = weight.rows, k = weight.cols
         switch weight {
         case .dense(let w):
@@ -46,14 +48,14 @@ extension Compute {
             if rows >= threads * 64 {
                 forEachChunk(rows: rows, minRows: 8) { range in
                     sgemmABt(m: range.count, n: n, k: k, alpha: 1, a + range.lowerBound * lda, lda: lda,
-                             wb, ldb: k, beta: 0, c + range.lowerBound * ldc, ldc: ldc)
+                             wb, ldb: k, beta: beta, c + range.lowerBound * ldc, ldc: ldc)
                 }
             } else {
                 // A short prompt or a head over a few last tokens is bound by reading W, so each
                 // thread reads half of it rather than all of it for half the rows.
                 forEachChunk(rows: n, minRows: 64) { range in
                     sgemmABt(m: rows, n: range.count, k: k, alpha: 1, a, lda: lda, wb + range.lowerBound * k, ldb: k,
-                             beta: 0, c + range.lowerBound, ldc: ldc)
+                             beta: beta, c + range.lowerBound, ldc: ldc)
                 }
             }
         case .blocks(let blocks):
@@ -66,7 +68,7 @@ extension Compute {
                     let start = t * tile, end = min(n, start + tile)
                     blocks.dequantize(rows: start..<end, into: buffer)
                     sgemmABt(m: range.count, n: end - start, k: k, alpha: 1, a + range.lowerBound * lda, lda: lda,
-                             buffer, ldb: k, beta: 0, c + range.lowerBound * ldc + start, ldc: ldc)
+                             buffer, ldb: k, beta: beta, c + range.lowerBound * ldc + start, ldc: ldc)
                 }
             }
             if rows >= threads * Self.rowsPerThreadForRowSplit {
