@@ -89,10 +89,10 @@ struct MiniLMBench: ParsableCommand {
         }
     }
 
-    /// Multiply-adds ×2 of one padded batch: every linear over all padded rows (as computed),
-    /// attention over each sequence's real tokens.
+    /// Multiply-adds ×2 of one batch as computed: every linear over the real tokens only (the
+    /// layers skip padding), attention over each sequence's real tokens.
     static func flops(_ config: BertConfig, _ batch: TokenBatch) -> Double {
-        let h = Double(config.hiddenSize), inter = Double(config.intermediateSize), rows = Double(batch.count * batch.length)
+        let h = Double(config.hiddenSize), inter = Double(config.intermediateSize), rows = Double(batch.lengths.reduce(0, +))
         let linear = 2 * rows * (4 * h * h + 2 * h * inter)
         let attention = batch.lengths.reduce(0.0) { $0 + 4 * Double($1 * $1) * h }
         return Double(config.layers) * (linear + attention)
