@@ -273,13 +273,11 @@ public final class BertModel {
             for pair in range {
                 let b = pair / heads, head = pair % heads
                 let real = lengths[b]
-                guard real > 0 else { continue }
                 let q = qkv + starts[b] * ld + head * d
                 let p = scores.row(pair)
                 let out = context.base + starts[b] * h + head * d
-                sgemmABt(m: real, n: real, k: d, alpha: scale, q, lda: ld, q + h, ldb: ld, beta: 0, p, ldc: real)
-                for t in 0..<real { softmaxInPlace(p + t * real, count: real) }
-                sgemmAB(m: real, n: d, k: real, alpha: 1, p, lda: real, q + 2 * h, ldb: ld, beta: 0, out, ldc: h)
+                attentionHead(q: q, k: q + h, v: q + 2 * h, ld: ld, real: real, headSize: d, scale: scale, causal: false,
+                              probabilities: p, out: out, ldOut: h)
             }
         }
     }

@@ -188,7 +188,7 @@ public final class LlamaModel {
                 let p = scores.row(pair)
                 let out = context.base + b * length * h + head * d
                 for t in real..<length { (out + t * h).update(repeating: 0, count: d) }
-                causalAttentionHead(q: q, k: k, v: v, ld: ld, real: real, headSize: d, scale: scale, probabilities: p,
+                attentionHead(q: q, k: k, v: v, ld: ld, real: real, headSize: d, scale: scale, causal: true, probabilities: p,
                                     out: out, ldOut: h)
             }
         }

@@ -49,6 +49,10 @@ public struct TokenBatch: Sendable, Equatable {
         (0..<count).flatMap { b in (0..<length).map { Int32($0 < lengths[b] ? 1 : 0) } }
     }
 
+    /// The rows from shortest to longest, ties in row order: with `reordered`, a batch whose
+    /// consecutive rows have similar lengths.
+    public var lengthOrder: [Int] { lengths.indices.sorted { (lengths[$0], $0) < (lengths[$1], $1) } }
+
     /// Row `order[i]` as row i, for a permutation `order` of the rows; same padded length.
     public func reordered(_ order: [Int]) -> TokenBatch {
         precondition(order.sorted() == Array(0..<count), "not a permutation of the rows")

@@ -45,7 +45,7 @@ extension TaskClassifier {
         guard !queries.isEmpty else { return [] }
         let batch = tokenize(queries)
         guard multiplexed, grouping == .length else { return try logits(batch, multiplexed: multiplexed) }
-        let order = batch.lengths.indices.sorted { (batch.lengths[$0], $0) < (batch.lengths[$1], $1) }
+        let order = batch.lengthOrder
         let sorted = try logits(batch.reordered(order), multiplexed: true)
         var result = sorted
         for (position, query) in order.enumerated() { result[query] = sorted[position] }

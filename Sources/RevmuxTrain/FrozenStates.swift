@@ -7,8 +7,9 @@ public protocol FrozenBackbone {
     var layerCount: Int { get }
     func embed(_ batch: TokenBatch) throws(ModelError) -> Matrix
     func runLayers(_ range: Range<Int>, _ hidden: Matrix, _ shape: PaddedShape)
-    /// [count, d]: each sequence's teacher state once `hidden` has been through every layer,
-    /// what the task head's `compared` output is for the multiplexed path.
+    /// [count, d] (at least): each sequence's teacher state once `hidden` has been through
+    /// every layer, what the task head's `compared` output is for the multiplexed path. Valid
+    /// until the model's next call.
     func teacherStates(_ hidden: Matrix, _ batch: TokenBatch) -> Matrix
 }
 
@@ -26,12 +27,10 @@ extension BertModel: FrozenBackbone {
 extension LlamaModel: FrozenBackbone {
     public var hiddenSize: Int { config.hiddenSize }
 
-    /// Each sequence's last real token after the final norm, as VerbaliserHead compares it.
+    /// Each sequence's last real token after the final norm, as VerbaliserHead compares it
+    /// (the model's buffer: FrozenStates copies it out at once).
     public func teacherStates(_ hidden: Matrix, _ batch: TokenBatch) -> Matrix {
-        let last = lastTokenStates(hidden, batch)
-        let states = Matrix(rows: batch.count, cols: hiddenSize)
-        states.base.update(from: last.base, count: batch.count * hiddenSize)
-        return states
+        lastTokenStates(hidden, batch)
     }
 }
 

@@ -137,10 +137,8 @@ public final class TrainingEncoder: FrozenStack {
                 let p = probabilities.row(pair)
                 let out = context.base + b * length * h + head * dh
                 for t in real..<length { (out + t * h).update(repeating: 0, count: dh) }
-                guard real > 0 else { continue }
-                sgemmABt(m: real, n: real, k: dh, alpha: scale, q, lda: ld, q + h, ldb: ld, beta: 0, p, ldc: real)
-                for t in 0..<real { softmaxInPlace(p + t * real, count: real) }
-                sgemmAB(m: real, n: dh, k: real, alpha: 1, p, lda: real, q + 2 * h, ldb: ld, beta: 0, out, ldc: h)
+                attentionHead(q: q, k: q + h, v: q + 2 * h, ld: ld, real: real, headSize: dh, scale: scale, causal: false,
+                              probabilities: p, out: out, ldOut: h)
             }
         }
     }

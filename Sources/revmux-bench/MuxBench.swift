@@ -73,9 +73,7 @@ struct MuxBench: ParsableCommand {
             let layers = Double(classifier.layerCount)
             let predicted = layers / (Double(cf) + (layers - Double(cf)) / Double(n))
             // Sorting a batch by length (--grouping length) happens before the timer, like tokenizing.
-            let sorted = batches.map { tokens in
-                tokens.reordered(tokens.lengths.indices.sorted { (tokens.lengths[$0], $0) < (tokens.lengths[$1], $1) })
-            }
+            let sorted = batches.map { $0.reordered($0.lengthOrder) }
             for (grouping, timed) in [("", batches), (" by length", sorted)] {
                 let seconds = try time(repeats) {
                     for tokens in timed { _ = try classifier.logits(tokens, multiplexed: true) }

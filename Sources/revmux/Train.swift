@@ -265,7 +265,16 @@ struct TrainingSetup {
         }
     }
 
-    var trainLabels: [Int] { train.map(\.label) }
+    /// Accuracy on the dev split (the cache's rows after the training split), evaluated in
+    /// batches of `batch` by `correct`, which counts a batch's right predictions.
+    func devAccuracy(batch: Int, correct: (PrefilledBatch) -> Int) -> Float {
+        let labels = allLabels
+        let hits = stride(from: train.count, to: labels.count, by: batch).reduce(0) { sum, start in
+            sum + correct(states.batch(Array(start..<min(labels.count, start + batch)), labels: labels))
+        }
+        return Float(hits) / Float(dev.count)
+    }
+
     var allLabels: [Int] { (train + dev).map(\.label) }
 }
 
@@ -363,14 +372,7 @@ struct TrainHead: ParsableCommand {
         let best = try loop.run(
             parameters: parameters, optimizer: optimizer, trainCount: trainCount, resume: resume,
             step: { objective.evaluate(states.batch($0, labels: labels), backward: true) },
-            devAccuracy: {
-                var correct = 0
-                for start in stride(from: trainCount, to: labels.count, by: options.batch) {
-                    let queries = Array(start..<min(labels.count, start + options.batch))
-                    correct += objective.evaluate(states.batch(queries, labels: labels), backward: false).correct
-                }
-                return Float(correct) / Float(labels.count - trainCount)
-            },
+            devAccuracy: { setup.devAccuracy(batch: options.batch) { objective.evaluate($0, backward: false).correct } },
             epochDone: { (state, isBest) throws(TrainError) in
                 try options.save(state, isBest: isBest, parameters: parameters, optimizer: optimizer, output: objective.savedTensors)
             },
@@ -493,14 +495,7 @@ struct TrainAdapters: ParsableCommand {
                 let (loss, _) = objective.evaluate(states.batch(queries, labels: labels), backward: true)
                 return (loss.total, loss.correct)
             },
-            devAccuracy: {
-                var correct = 0
-                for start in stride(from: trainCount, to: labels.count, by: options.batch) {
-                    let queries = Array(start..<min(labels.count, start + options.batch))
-                    correct += objective.evaluate(states.batch(queries, labels: labels), backward: false).0.correct
-                }
-                return Float(correct) / Float(labels.count - trainCount)
-            },
+            devAccuracy: { setup.devAccuracy(batch: options.batch) { objective.evaluate($0, backward: false).0.correct } },
             epochDone: { (state, isBest) throws(TrainError) in
                 try options.save(state, isBest: isBest, parameters: adapters.parameters, optimizer: optimizer, output: saved,
                                  dtype: f16 ? .f16 : .f32)

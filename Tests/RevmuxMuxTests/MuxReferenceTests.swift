@@ -65,9 +65,9 @@ final class MuxReferenceTests: XCTestCase {
         let reference = try Reference.load()
         let model = try classifier(mux: 2, prefill: 1, reference: reference)
         let queries = reference.sentences.map { TextQuery($0) }
-        let lengths = model.tokenize(queries).lengths
-        XCTAssertNotEqual(lengths, lengths.sorted(), "the fixture's sentences are not already in length order")
-        let order = lengths.indices.sorted { (lengths[$0], $0) < (lengths[$1], $1) }
+        let batch = model.tokenize(queries), order = batch.lengthOrder
+        XCTAssertNotEqual(order, Array(order.indices), "the fixture's sentences are not already in length order")
+        XCTAssertEqual(order.map { batch.lengths[$0] }, batch.lengths.sorted())
         let sortedLogits = try model.classify(order.map { queries[$0] }, multiplexed: true)
         let byLength = try model.classify(queries, multiplexed: true, grouping: .length)
         for (position, query) in order.enumerated() {
