@@ -73,7 +73,8 @@ struct BertLayer: Sendable {
     var weights: [WeightMatrix] { qkv.parts.map(\.weight) + [output.weight, up.weight, down.weight] }
 }
 
-/// Buffers for one batch shape, allocated once and reused by every layer.
+/// Buffers for batches of up to `count` sequences of up to `length` positions, reused by
+/// every layer and every batch that fits (each access goes by the batch's own shape).
 final class BertWorkspace: @unchecked Sendable {
     let count: Int, length: Int
     let hidden: Matrix      // [count·length, hidden]
@@ -94,6 +95,8 @@ final class BertWorkspace: @unchecked Sendable {
         intermediate = Matrix(rows: rows, cols: config.intermediateSize)
         scores = Matrix(rows: count * config.heads, cols: length * length)
     }
+
+    func fits(count: Int, length: Int) -> Bool { count <= self.count && length <= self.length }
 }
 
 /// A BERT encoder (BertModel / sentence-transformers) on the CPU in f32 arithmetic. f32, f16
@@ -110,7 +113,7 @@ public final class BertModel {
     let scratch: TileScratch
     /// The pooler (dense + tanh over the [CLS] state), when the checkpoint has one.
     public let pooler: Linear?
-    private var workspaces = WorkspaceCache<BertWorkspace>()
+    private var space: BertWorkspace?
 
     public convenience init(path: String, threads: Int = 1, tileRows: Int = 256) throws {
         try self.init(bundle: BundleFile(path: path), threads: threads, tileRows: tileRows)
@@ -161,17 +164,18 @@ public final class BertModel {
     /// caller check that a quantised bundle was not decoded at load.
     public var weights: [WeightMatrix] { [tokens, positions, tokenTypes] + layers.flatMap(\.weights) }
 
-    /// Lengths are rounded up to a multiple of 32, so batches of similar lengths share one
-    /// workspace instead of each allocating (and zero-filling) its own: every access is by
-    /// the batch's own shape, which fits inside.
+    /// One workspace, grown to the largest batch seen. A multiplexed run alternates between
+    /// B prefill sequences and B/N mixed ones of varying lengths; a cache keyed by shape
+    /// thrashed on that, and the fresh buffers' page faults cost the prefill 30-60%.
     private func workspace(count: Int, length: Int) -> BertWorkspace {
-        let bucket = (length + 31) / 32 * 32
-        return workspaces.space(count: count, length: bucket) { BertWorkspace(config, count: count, length: bucket) }
+        if let space, space.fits(count: count, length: length) { return space }
+        let grown = BertWorkspace(config, count: max(count, space?.count ?? 0), length: max(length, space?.length ?? 0))
+        space = grown
+        return grown
     }
 
     /// Token + position + token-type embeddings, LayerNorm'd: [count·length, hidden].
-    /// The matrix belongs to the model's workspace and is overwritten by the next `embed`
-    /// of a batch with the same shape.
+    /// The matrix belongs to the model's workspace and is overwritten by the next `embed`.
     public func embed(_ batch: TokenBatch) throws(ModelError) -> Matrix {
         guard batch.length <= config.maxPositions else {
             throw .config("sequence length \(batch.length) exceeds max_positions \(config.maxPositions)")
@@ -211,13 +215,22 @@ public final class BertModel {
     /// The real rows are packed together first, so every product skips the padding: a batch
     /// of reviews padded to its longest is about 40% padding, which ONNX Runtime computes.
     public func runLayers(_ range: Range<Int>, _ hidden: Matrix, _ shape: PaddedShape) {
+        guard !range.isEmpty else { return }
+        pack(hidden, shape)
+        runPackedLayers(range, hidden, shape)
+        unpack(hidden, shape)
+    }
+
+    /// Runs encoder layers `range` in place on `shape`'s sequences held packed in `hidden`
+    /// (RowLayout.packed: real rows only), leaving them packed.
+    public func runPackedLayers(_ range: Range<Int>, _ hidden: Matrix, _ shape: PaddedShape) {
         precondition(range.lowerBound >= 0 && range.upperBound <= layers.count)
-        precondition(hidden.cols == config.hiddenSize && hidden.rows >= shape.rows)
+        let rows = shape.rows(in: .packed)
+        precondition(hidden.cols == config.hiddenSize && hidden.rows >= rows)
         guard !range.isEmpty else { return }
         let space = workspace(count: shape.count, length: shape.length)
         precondition(hidden !== space.qkv && hidden !== space.context && hidden !== space.projected)
-        let starts = pack(hidden, shape)
-        let rows = shape.lengths.reduce(0, +)
+        let starts = shape.starts(in: .packed)
         for n in range {
             let layer = layers[n]
             compute.linear(hidden, rows: rows, layer.qkv, into: space.qkv, scratch: scratch)
@@ -231,26 +244,24 @@ public final class BertModel {
             compute.layerNorm(hidden, rows: rows, adding: space.projected, gamma: layer.ffnNorm.0, beta: layer.ffnNorm.1,
                               eps: config.layerNormEps)
         }
-        unpack(hidden, shape, starts: starts)
     }
 
-    /// Moves each sequence's real rows up to follow the previous sequence's, in place;
-    /// returns where each sequence starts. Rows only move towards the front, in order.
-    private func pack(_ hidden: Matrix, _ shape: PaddedShape) -> [Int] {
-        var starts: [Int] = [], next = 0
-        starts.reserveCapacity(shape.count)
-        for (b, real) in shape.lengths.enumerated() {
-            starts.append(next)
-            if next != b * shape.length {
-                for t in 0..<real { hidden.row(next + t).update(from: hidden.row(b * shape.length + t), count: hidden.cols) }
+    /// Moves each sequence's real rows of padded `hidden` up to follow the previous
+    /// sequence's, in place (RowLayout.padded to .packed). Rows only move towards the front,
+    /// in order.
+    public func pack(_ hidden: Matrix, _ shape: PaddedShape) {
+        precondition(hidden.rows >= shape.rows)
+        for (b, start) in shape.starts(in: .packed).enumerated() where start != b * shape.length {
+            for t in 0..<shape.lengths[b] {
+                hidden.row(start + t).update(from: hidden.row(b * shape.length + t), count: hidden.cols)
             }
-            next += real
         }
-        return starts
     }
 
     /// The inverse of `pack` (rows move back, last first), with the padded rows zeroed.
-    private func unpack(_ hidden: Matrix, _ shape: PaddedShape, starts: [Int]) {
+    public func unpack(_ hidden: Matrix, _ shape: PaddedShape) {
+        precondition(hidden.rows >= shape.rows)
+        let starts = shape.starts(in: .packed)
         for b in stride(from: shape.count - 1, through: 0, by: -1) {
             let real = shape.lengths[b], base = b * shape.length
             if starts[b] != base {

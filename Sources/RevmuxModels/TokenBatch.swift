@@ -78,8 +78,33 @@ public struct PaddedShape: Sendable, Equatable {
         self.lengths = lengths
     }
 
-    public var rows: Int { count * length }
+    /// The rows a matrix of these sequences takes, padded.
+    public var rows: Int { rows(in: .padded) }
 
-    /// The row of each sequence's position 0 ([CLS]) in a [count·length, d] matrix.
-    public var firstPositions: [Int] { (0..<count).map { $0 * length } }
+    /// The rows a matrix of these sequences takes in `layout`.
+    public func rows(in layout: RowLayout) -> Int {
+        switch layout {
+        case .padded: count * length
+        case .packed: lengths.reduce(0, +)
+        }
+    }
+
+    /// The row of each sequence's position 0 ([CLS]) in `layout`.
+    public func starts(in layout: RowLayout) -> [Int] {
+        switch layout {
+        case .padded: return (0..<count).map { $0 * length }
+        case .packed:
+            var next = 0
+            return lengths.map { real in defer { next += real }; return next }
+        }
+    }
+}
+
+/// Where sequences' rows sit in a [rows, d] matrix of states.
+public enum RowLayout: Sendable {
+    /// Sequence b at rows b·length ..< b·length + lengths[b], then its padding.
+    case padded
+    /// Real rows only, each sequence right after the previous one: what packed layers
+    /// compute on.
+    case packed
 }

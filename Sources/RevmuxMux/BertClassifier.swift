@@ -58,14 +58,16 @@ public final class BertClassifier: TaskClassifier {
         } catch {
             throw .model(error)
         }
+        // Packed from the embeddings to the head: no product touches a padded row.
         let layers = model.layerCount
+        model.pack(hidden, batch.shape)
         guard multiplexed else {
-            model.runLayers(0..<layers, hidden, batch.shape)
-            return path.gather(hidden, rows: batch.shape.firstPositions)
+            model.runPackedLayers(0..<layers, hidden, batch.shape)
+            return path.gather(hidden, rows: batch.shape.starts(in: .packed))
         }
-        model.runLayers(0..<task.prefillLayers, hidden, batch.shape)
-        let (mixed, shape) = path.mix(hidden, batch.shape)
-        model.runLayers(task.prefillLayers..<layers, mixed, shape)
-        return path.separate(path.gather(mixed, rows: shape.firstPositions), rows: shape.count)
+        model.runPackedLayers(0..<task.prefillLayers, hidden, batch.shape)
+        let (mixed, shape) = path.mix(hidden, batch.shape, layout: .packed)
+        model.runPackedLayers(task.prefillLayers..<layers, mixed, shape)
+        return path.separate(path.gather(mixed, rows: shape.starts(in: .packed)), rows: shape.count)
     }
 }

@@ -20,26 +20,31 @@ final class MuxPath {
     /// Down-projects each query into its block of its group's row, with the query's padded
     /// positions (and absent queries of a short last group) left at zero, so that a group's
     /// result depends on its own queries only; then the coupling chain. The mixed mask is
-    /// the OR of the group's masks. The result is [groups·length, d], valid until the next call.
-    func mix(_ hidden: Matrix, _ shape: PaddedShape) -> (Matrix, PaddedShape) {
-        let n = chain.width, k = chain.reduced, d = chain.hidden, length = shape.length
+    /// the OR of the group's masks. `hidden` and the result hold their sequences in
+    /// `layout`: padded, the result is exactly [groups·length, d]; packed, each group takes
+    /// as many rows as its longest query and the products skip every padded row. Valid until
+    /// the next call.
+    func mix(_ hidden: Matrix, _ shape: PaddedShape, layout: RowLayout = .padded) -> (Matrix, PaddedShape) {
+        let n = chain.width, k = chain.reduced, d = chain.hidden
         let groups = (shape.count + n - 1) / n
-        // One product over every query's rows (padding included, then dropped) instead of
-        // one small product per query: the per-call cost dominated at these sizes.
-        let down = buffers.matrix(\.down, rows: shape.rows, cols: k)
-        compute.linear(hidden, rows: shape.rows, adapters.down, into: down)
-        let mixed = buffers.matrix(\.mixed, rows: groups * length, cols: d)
-        mixed.zero()
+        let lengths = (0..<groups).map { group in shape.lengths[(group * n)..<min(shape.count, (group + 1) * n)].max()! }
+        let mixedShape = PaddedShape(count: groups, length: shape.length, lengths: lengths)
+        // One product over every query's rows instead of one small product per query: the
+        // per-call cost dominated at these sizes.
+        let down = buffers.matrix(\.down, rows: shape.rows(in: layout), cols: k, exactly: false)
+        compute.linear(hidden, rows: shape.rows(in: layout), adapters.down, into: down)
+        let rows = mixedShape.rows(in: layout)
+        let mixed = buffers.matrix(\.mixed, rows: rows, cols: d, exactly: layout == .padded)
+        mixed.base.update(repeating: 0, count: rows * d)
+        let from = shape.starts(in: layout), to = mixedShape.starts(in: layout)
         for query in 0..<shape.count {
             let group = query / n, slot = query % n
             for position in 0..<shape.lengths[query] {
-                (mixed.base + (group * length + position) * d + slot * k)
-                    .update(from: down.row(query * length + position), count: k)
+                (mixed.row(to[group] + position) + slot * k).update(from: down.row(from[query] + position), count: k)
             }
         }
-        chain.multiplex(mixed, into: mixed, rows: groups * length)
-        let lengths = (0..<groups).map { group in shape.lengths[(group * n)..<min(shape.count, (group + 1) * n)].max()! }
-        return (mixed, PaddedShape(count: groups, length: length, lengths: lengths))
+        chain.multiplex(mixed, into: mixed, rows: rows)
+        return (mixed, mixedShape)
     }
 
     /// The inverse chain on `rows` mixed states (one per row), then U on every block: row
@@ -79,10 +84,12 @@ struct MuxBuffers {
     var separated = Matrix(rows: 0, cols: 0)
     var gathered = Matrix(rows: 0, cols: 0)
 
-    /// The buffer at `key`, reallocated unless it is exactly rows × cols (callers rely on
-    /// the row count, e.g. the T5 encoder checks it).
-    mutating func matrix(_ key: WritableKeyPath<MuxBuffers, Matrix>, rows: Int, cols: Int) -> Matrix {
-        if self[keyPath: key].rows != rows || self[keyPath: key].cols != cols {
+    /// The buffer at `key`: exactly rows × cols when `exactly` (a caller relies on the row
+    /// count, e.g. the T5 encoder checks it), else at least that many rows, so that batches
+    /// of varying lengths reuse one allocation instead of each faulting in a fresh one.
+    mutating func matrix(_ key: WritableKeyPath<MuxBuffers, Matrix>, rows: Int, cols: Int, exactly: Bool = true) -> Matrix {
+        let held = self[keyPath: key]
+        if held.cols != cols || (exactly ? held.rows != rows : held.rows < rows) {
             self[keyPath: key] = Matrix(rows: rows, cols: cols)
         }
         return self[keyPath: key]
