@@ -23,8 +23,8 @@ struct MuxBench: ParsableCommand {
     @Option(help: "Reviews for SmolLM2 (slower per query).")
     var llamaCount = 256
 
-    @Option(help: "Queries per batch.")
-    var batch = 32
+    @Option(help: "Queries per batch (revmux run's default).")
+    var batch = 64
 
     @Option(help: "Compute threads.")
     var threads = 2

@@ -7,10 +7,13 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Classify texts with a bundle's task, N queries sharing each pass through the upper layers.",
         discussion: """
-            Queries are read in batches of --batch; each batch is cut into groups of N \
-            consecutive queries (the bundle's mux width), which share one pass through \
-            layers [cf, L) of the frozen backbone. --no-mux runs every query alone through \
-            the whole backbone instead: the unmultiplexed teacher and the speed baseline.
+            Queries are read in batches of --batch; each batch is sorted by token count and \
+            cut into groups of N (the bundle's mux width), which share one pass through layers \
+            [cf, L) of the frozen backbone; output stays in input order. A group costs as much \
+            as its longest member, so sorting saves the padding that groups of consecutive \
+            queries carry (--grouping consecutive, the method as published: on Rotten Tomatoes \
+            reviews, 42% more tokens at N = 4). --no-mux runs every query alone through the \
+            whole backbone instead: the unmultiplexed teacher and the speed baseline.
 
             Input (--input FILE, '-' for standard input, or --text): plain lines; TSV \
             (text, text<TAB>label, or text_a<TAB>text_b<TAB>label: with two columns the \
@@ -27,7 +30,7 @@ struct Run: ParsableCommand {
 
             Examples:
               revmux run task.revmux --text "A gorgeous, witty film." --text "Tedious and flat."
-              revmux run task.revmux --input reviews.tsv --batch 64 --threads 2 > predictions.jsonl
+              revmux run task.revmux --input reviews.tsv --batch 128 --threads 2 > predictions.jsonl
               cat reviews.txt | revmux run task.revmux --input - --no-mux --output tsv
             """
     )
@@ -58,16 +61,16 @@ struct Run: ParsableCommand {
     @Option(help: "Output format: jsonl or tsv.")
     var output: OutputFormat = .jsonl
 
-    @Option(help: "Queries per batch (groups of N are formed inside a batch).")
-    var batch = 32
+    @Option(help: "Queries per batch (groups of N are formed inside a batch; a larger batch sorts into closer lengths).")
+    var batch = 64
 
     @Option(help: "Compute threads (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: ArgumentHelp(
-        "Which queries of a batch share a pass: consecutive (the method as published) or length (sorted by token count first).",
+        "Which queries of a batch share a pass: length (sorted by token count first) or consecutive (the method as published).",
         discussion: "length makes a group's members about equally long, so the mixed sequence carries less padding; output stays in input order."))
-    var grouping: MuxGrouping = .consecutive
+    var grouping: MuxGrouping = .length
 
     @Flag(help: "Run each query alone through the whole backbone (no multiplexing).")
     var noMux = false

@@ -52,7 +52,7 @@ final class RunCommandTests: XCTestCase {
         let bundle = try taskBundle()
         let run = reference.runs.first { $0.mux == 2 && $0.prefill == 1 }!
         let lines = reference.sentences.joined(separator: "\n") + "\n"
-        let multiplexed = try CLI.run(["run", bundle, "--input", "-", "--threads", "2"], stdin: lines)
+        let multiplexed = try CLI.run(["run", bundle, "--input", "-", "--threads", "2", "--grouping", "consecutive"], stdin: lines)
         XCTAssertEqual(multiplexed.status, 0, multiplexed.stderr)
         try check(multiplexed.stdout, against: run.logits)
         XCTAssertTrue(multiplexed.stderr.contains("untrained"), multiplexed.stderr)
@@ -126,7 +126,7 @@ final class RunCommandTests: XCTestCase {
 
         let lines = reference.sentences.joined(separator: "\n") + "\n"
         for (task, mux, prefill) in [("pairs", 2, 1), ("quads", 4, 3)] {
-            let result = try CLI.run(["run", bundle, "--task", task, "--input", "-"], stdin: lines)
+            let result = try CLI.run(["run", bundle, "--task", task, "--input", "-", "--grouping", "consecutive"], stdin: lines)
             XCTAssertEqual(result.status, 0, result.stderr)
             XCTAssertTrue(result.stderr.contains("mux width \(mux)"), result.stderr)
             try check(result.stdout, against: reference.runs.first { $0.mux == mux && $0.prefill == prefill }!.logits)
