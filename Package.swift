@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "RevmuxFormatsTests", dependencies: ["RevmuxFormats", "RevmuxTestSupport"]),
         .testTarget(name: "RevmuxBundleTests", dependencies: ["RevmuxBundle", "RevmuxFormats", "RevmuxTestSupport"]),
         // Runs the built `revmux` binary: exit codes, messages, JSON output.
-        .testTarget(name: "RevmuxCLITests", dependencies: ["revmux", "RevmuxTestSupport", "RevmuxTokenizers", "RevmuxFormats"]),
+        .testTarget(name: "RevmuxCLITests", dependencies: ["revmux", "RevmuxTestSupport", "RevmuxTokenizers", "RevmuxFormats", "RevmuxTrain"]),
         .testTarget(name: "RevmuxTokenizersTests", dependencies: ["RevmuxTokenizers", "RevmuxFormats", "RevmuxTestSupport"]),
         .testTarget(name: "RevmuxModelsTests", dependencies: ["RevmuxModels", "RevmuxBundle", "RevmuxTestSupport", "RevmuxTokenizers", "RevmuxFormats"]),
         .testTarget(
