@@ -12,8 +12,9 @@ struct Run: ParsableCommand {
             [cf, L) of the frozen backbone; output stays in input order. A group costs as much \
             as its longest member, so sorting saves the padding that groups of consecutive \
             queries carry (--grouping consecutive, the method as published: on Rotten Tomatoes \
-            reviews, 42% more tokens at N = 4). --no-mux runs every query alone through the \
-            whole backbone instead: the unmultiplexed teacher and the speed baseline.
+            reviews, 42% more tokens than their members at N = 4, against 4.5% sorted). \
+            --no-mux runs every query alone through the whole backbone instead: the \
+            unmultiplexed teacher and the speed baseline.
 
             Input (--input FILE, '-' for standard input, or --text): plain lines; TSV \
             (text, text<TAB>label, or text_a<TAB>text_b<TAB>label: with two columns the \
