@@ -186,17 +186,10 @@ public final class T5Model {
                 let b = pair / heads, head = pair % heads
                 let real = lengths[b]
                 let q = qkv + b * length * ld + head * dk
-                let p = scores.row(pair)
                 let out = context.base + b * length * inner + head * dk
                 for t in real..<length { (out + t * inner).update(repeating: 0, count: dk) }
-                guard real > 0 else { continue }
-                sgemmABt(m: real, n: real, k: dk, alpha: 1, q, lda: ld, q + inner, ldb: ld, beta: 0, p, ldc: real)
-                let headBias = bias + head * biasWidth + (length - 1)
-                for t in 0..<real {
-                    addVector(p + t * real, headBias - t, count: real)
-                    softmaxInPlace(p + t * real, count: real)
-                }
-                sgemmAB(m: real, n: dk, k: real, alpha: 1, p, lda: real, q + 2 * inner, ldb: ld, beta: 0, out, ldc: inner)
+                attentionHead(q: q, k: q + inner, v: q + 2 * inner, ld: ld, real: real, headSize: dk, scale: 1, causal: false,
+                              bias: bias + head * biasWidth + (length - 1), probabilities: scores.row(pair), out: out, ldOut: inner)
             }
         }
     }
@@ -261,17 +254,9 @@ public final class T5Model {
             for pair in range {
                 let b = pair / heads, head = pair % heads
                 let q = qkv + b * length * ld + head * dk
-                let p = scores.row(pair)
-                sgemmABt(m: length, n: length, k: dk, alpha: 1, q, lda: ld, q + inner, ldb: ld, beta: 0, p, ldc: length)
-                let headBias = bias + head * biasWidth + (length - 1)
-                for t in 0..<length {
-                    let row = p + t * length
-                    addVector(row, headBias - t, count: t + 1)
-                    softmaxInPlace(row, count: t + 1)
-                    (row + t + 1).update(repeating: 0, count: length - t - 1)
-                }
-                sgemmAB(m: length, n: dk, k: length, alpha: 1, p, lda: length, q + 2 * inner, ldb: ld, beta: 0,
-                        context.base + b * length * inner + head * dk, ldc: inner)
+                attentionHead(q: q, k: q + inner, v: q + 2 * inner, ld: ld, real: length, headSize: dk, scale: 1, causal: true,
+                              bias: bias + head * biasWidth + (length - 1), probabilities: scores.row(pair),
+                              out: context.base + b * length * inner + head * dk, ldOut: inner)
             }
         }
     }
