@@ -118,6 +118,7 @@ let package = Package(
         .testTarget(
             name: "RevmuxMuxTests",
             dependencies: ["RevmuxMux", "RevmuxModels", "RevmuxCompute", "RevmuxBundle", "RevmuxTokenizers", "RevmuxTestSupport"]),
-        .testTarget(name: "RevmuxTrainTests", dependencies: ["RevmuxTrain", "RevmuxCompute", "RevmuxModels", "RevmuxTestSupport"]),
+        .testTarget(name: "RevmuxTrainTests",
+                    dependencies: ["RevmuxTrain", "RevmuxCompute", "RevmuxModels", "RevmuxBundle", "RevmuxMux", "RevmuxTestSupport"]),
     ]
 )

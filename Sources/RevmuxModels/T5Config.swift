@@ -10,7 +10,7 @@ public enum T5Activation: String, Sendable {
     case geluTanh = "gelu_new"
 
     @inline(__always)
-    func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    public func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .relu: reluInPlace(x, count: count)
         case .gelu: geluInPlace(x, count: count)

@@ -46,7 +46,10 @@ public final class T5Model {
     let head: WeightMatrix
     let encoderBias: Matrix, decoderBias: Matrix
     let encoderLayers: [T5Layer], decoderLayers: [T5Layer]
-    let encoderNorm: Matrix, decoderNorm: Matrix
+    let encoderNorm: Matrix
+    /// The decoder's final norm weights, times hidden_size^-0.5 for a tied head: original T5
+    /// scales the normed state before the shared embedding, and the scale commutes into γ.
+    public let headNorm: Matrix
     let scratch: TileScratch
     private var encoderSpaces = WorkspaceCache<T5EncoderWorkspace>()
     private var decoderSpace: T5DecoderWorkspace?
@@ -109,7 +112,9 @@ public final class T5Model {
         self.encoderLayers = encoderLayers
         self.decoderLayers = decoderLayers
         encoderNorm = try load("encoder.final.norm.weight", [d])
-        decoderNorm = try load("decoder.final.norm.weight", [d])
+        let decoderNorm = try load("decoder.final.norm.weight", [d])
+        let scale = config.tiedEmbeddings ? 1 / Float(d).squareRoot() : 1
+        headNorm = Matrix(rows: 1, cols: d, values: decoderNorm.toArray().map { $0 * scale })
         scratch = TileScratch(threads: compute.threads, tileRows: tileRows, maxCols: max(d, inner, ff))
     }
 
@@ -186,17 +191,10 @@ public final class T5Model {
                 let b = pair / heads, head = pair % heads
                 let real = lengths[b]
                 let q = qkv + b * length * ld + head * dk
-                let p = scores.row(pair)
                 let out = context.base + b * length * inner + head * dk
                 for t in real..<length { (out + t * inner).update(repeating: 0, count: dk) }
-                guard real > 0 else { continue }
-                sgemmABt(m: real, n: real, k: dk, alpha: 1, q, lda: ld, q + inner, ldb: ld, beta: 0, p, ldc: real)
-                let headBias = bias + head * biasWidth + (length - 1)
-                for t in 0..<real {
-                    addVector(p + t * real, headBias - t, count: real)
-                    softmaxInPlace(p + t * real, count: real)
-                }
-                sgemmAB(m: real, n: dk, k: real, alpha: 1, p, lda: real, q + 2 * inner, ldb: ld, beta: 0, out, ldc: inner)
+                attentionHead(q: q, k: q + inner, v: q + 2 * inner, ld: ld, real: real, headSize: dk, scale: 1, causal: false,
+                              bias: bias + head * biasWidth + (length - 1), probabilities: scores.row(pair), out: out, ldOut: inner)
             }
         }
     }
@@ -219,6 +217,14 @@ public final class T5Model {
     /// for tied models, scaled by hidden_size^-0.5: what the LM head multiplies.
     /// [count·decoderLength, hidden], owned by the model's workspace.
     public func decode(_ decoder: TokenBatch, encoderOutput: Matrix, encoder batch: PaddedShape) throws(ModelError) -> Matrix {
+        let hidden = try runDecoder(decoder, encoderOutput: encoderOutput, encoder: batch)
+        finishDecoder(hidden)
+        return hidden
+    }
+
+    /// `decode` up to the last decoder layer: the states before the final norm, where a
+    /// multiplexed task separates its queries. Owned by the model's workspace.
+    public func runDecoder(_ decoder: TokenBatch, encoderOutput: Matrix, encoder batch: PaddedShape) throws(ModelError) -> Matrix {
         guard decoder.count == batch.count else {
             throw .config("\(decoder.count) decoder sequences for \(batch.count) encoder sequences")
         }
@@ -243,12 +249,13 @@ public final class T5Model {
 
             feedForward(layer.feedForward, hidden, normed: space.normed, ff: space.ff, out: space.projected)
         }
-        compute.rmsNorm(hidden, gamma: decoderNorm, eps: config.layerNormEps)
-        if config.tiedEmbeddings {
-            let scale = 1 / Float(config.hiddenSize).squareRoot()
-            for i in 0..<hidden.count { hidden.base[i] *= scale }
-        }
         return hidden
+    }
+
+    /// The decoder's final norm in place on `states` (from `runDecoder`, or separated from
+    /// them), with the tied head's hidden_size^-0.5 folded into its weights (`headNorm`).
+    public func finishDecoder(_ states: Matrix) {
+        compute.rmsNorm(states, gamma: headNorm, eps: config.layerNormEps)
     }
 
     /// Causal self-attention: query t sees decoder positions 0...t.
@@ -261,17 +268,9 @@ public final class T5Model {
             for pair in range {
                 let b = pair / heads, head = pair % heads
                 let q = qkv + b * length * ld + head * dk
-                let p = scores.row(pair)
-                sgemmABt(m: length, n: length, k: dk, alpha: 1, q, lda: ld, q + inner, ldb: ld, beta: 0, p, ldc: length)
-                let headBias = bias + head * biasWidth + (length - 1)
-                for t in 0..<length {
-                    let row = p + t * length
-                    addVector(row, headBias - t, count: t + 1)
-                    softmaxInPlace(row, count: t + 1)
-                    (row + t + 1).update(repeating: 0, count: length - t - 1)
-                }
-                sgemmAB(m: length, n: dk, k: length, alpha: 1, p, lda: length, q + 2 * inner, ldb: ld, beta: 0,
-                        context.base + b * length * inner + head * dk, ldc: inner)
+                attentionHead(q: q, k: q + inner, v: q + 2 * inner, ld: ld, real: length, headSize: dk, scale: 1, causal: true,
+                              bias: bias + head * biasWidth + (length - 1), probabilities: scores.row(pair),
+                              out: context.base + b * length * inner + head * dk, ldOut: inner)
             }
         }
     }
@@ -323,10 +322,8 @@ public final class T5Model {
     /// Logits restricted to `tokens` (a task's label words), one dot product each instead of
     /// the whole head: [rows.count][tokens.count].
     public func logits(_ states: Matrix, rows: [Int], tokens ids: [Int32]) throws(ModelError) -> [[Float]] {
-        for id in ids where id < 0 || Int(id) >= config.vocabularySize { throw .config("token id \(id) is out of range") }
         let d = config.hiddenSize
-        let words = Matrix(rows: ids.count, cols: d)
-        for (i, id) in ids.enumerated() { head.copyRow(Int(id), to: words.row(i)) }
+        let words = try headRows(ids)
         return rows.map { r in
             precondition(r >= 0 && r < states.rows, "row \(r) is outside the decoder states")
             let state = states.row(r)
@@ -337,6 +334,14 @@ public final class T5Model {
                 return sum
             }
         }
+    }
+
+    /// The LM head's rows of `tokens` (a task's label words), [tokens.count, hidden].
+    public func headRows(_ tokens: [Int32]) throws(ModelError) -> Matrix {
+        for id in tokens where id < 0 || Int(id) >= config.vocabularySize { throw .config("token id \(id) is out of range") }
+        let rows = Matrix(rows: tokens.count, cols: config.hiddenSize)
+        for (i, id) in tokens.enumerated() { head.copyRow(Int(id), to: rows.row(i)) }
+        return rows
     }
 
     // MARK: Shared pieces

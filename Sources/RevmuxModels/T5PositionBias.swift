@@ -24,7 +24,7 @@ public enum T5PositionBias {
 
     /// Fills `table` ([heads, 2·length − 1]): row h, column length − 1 + (key − query), is head
     /// h's bias for that distance. Causal stacks never look at positive distances.
-    static func expand(_ weights: Matrix, into table: Matrix, length: Int, bidirectional: Bool, maxDistance: Int) {
+    public static func expand(_ weights: Matrix, into table: Matrix, length: Int, bidirectional: Bool, maxDistance: Int) {
         let heads = weights.cols, buckets = weights.rows
         precondition(table.rows == heads && table.cols == max(1, 2 * length - 1))
         for column in 0..<(2 * length - 1) {

@@ -4,8 +4,8 @@ import RevmuxModels
 import RevmuxTokenizers
 
 /// A T5 task: the encoder's layers [cf, L) and the whole decoder run on mixed sequences;
-/// the first decoder position's state is separated and read through the LM head,
-/// restricted to the label words.
+/// the first decoder position's state is separated and read through the decoder's final
+/// norm and the LM head, restricted to the label words.
 public final class T5Classifier: TaskClassifier {
     public let model: T5Model
     public let task: RevmuxSection
@@ -26,6 +26,8 @@ public final class T5Classifier: TaskClassifier {
     }
 
     public var layerCount: Int { model.encoderLayerCount }
+    /// The LM head's token of each label word, in label order: what training's head reads.
+    public var labelTokenIds: [Int32] { verbalizer.tokenIds }
     public var hasTaskHead: Bool { false }
 
     public func tokenize(_ queries: [TextQuery]) -> TokenBatch {
@@ -48,8 +50,11 @@ public final class T5Classifier: TaskClassifier {
             let (mixed, shape) = path.mix(hidden, batch.shape)
             model.runEncoderLayers(task.prefillLayers..<layers, mixed, shape)
             model.finishEncoder(mixed)
-            let states = try model.decode(startTokens(shape.count), encoderOutput: mixed, encoder: shape)
+            // Separated before the final norm, as LLaMA's are: the norm is the head's first op,
+            // and training's teacher compares the state after it.
+            let states = try model.runDecoder(startTokens(shape.count), encoderOutput: mixed, encoder: shape)
             let separated = path.separate(states, rows: shape.count)
+            model.finishDecoder(separated)
             return try model.logits(separated, rows: Array(0..<batch.count), tokens: verbalizer.tokenIds)
         } catch {
             throw .model(error)

@@ -132,11 +132,13 @@ public final class AdapterObjective {
         let lengths = (0..<groups).map { g in batch.shape.lengths[(g * n)..<min(count, (g + 1) * n)].max()! }
         let mixedShape = PaddedShape(count: groups, length: length, lengths: lengths)
 
-        // Step 7, then 8 at each query's head position in its group's sequence (BERT: the
-        // group's [CLS] row, shared; LLaMA: the query's own last real token). Separating that
-        // row yields every slot, of which slot q mod N is query q's, as at inference.
+        // Step 7, then 8 at each query's head position in its group's output (BERT: the
+        // group's [CLS] row, shared; LLaMA: the query's own last real token; T5: the decoder's
+        // answer position, shared). Separating that row yields every slot, of which slot
+        // q mod N is query q's, as at inference.
         let o = encoder.forward(z, mixedShape)
-        let headRows = (0..<count).map { q in (q / n) * length + head.position(length: batch.shape.lengths[q]) }
+        let outputLength = encoder.outputLength(mixedShape)
+        let headRows = (0..<count).map { q in (q / n) * outputLength + head.position(length: batch.shape.lengths[q]) }
         let read = Matrix(rows: count, cols: d)
         for (q, row) in headRows.enumerated() { read.row(q).update(from: o.row(row), count: d) }
         let os = (0..<n).map { block(read, $0, width: k) }
@@ -193,8 +195,8 @@ public final class AdapterObjective {
             for i in 0..<negated.count { negated.base[i] = -dRs[slot].base[i] }
             backpropagate(slot, demuxCalls[slot]!, dOut: negated, addingInto: slot == 0 ? dRs[n - 1] : dOs[slot - 1])
         }
-        // Queries of a group may read the same row (BERT's [CLS]): their shares add up.
-        let dO = Matrix(rows: rows, cols: d)
+        // Queries of a group may read the same row (BERT's [CLS], T5's answer): their shares add up.
+        let dO = Matrix(rows: groups * outputLength, cols: d)
         for (q, row) in headRows.enumerated() {
             for slot in 0..<n { addVector(dO.row(row) + slot * k, dOs[slot].row(q), count: k) }
         }

@@ -10,6 +10,13 @@ public protocol FrozenStack: AnyObject {
     func forward(_ x: Matrix, _ shape: PaddedShape) -> Matrix
     /// The gradient w.r.t. the last `forward`'s input, from its output's gradient.
     func backward(_ dOut: Matrix) -> Matrix
+    /// Rows per sequence of `forward`'s output for input `shape`: its padded length, except
+    /// for T5, whose output is the decoder's.
+    func outputLength(_ shape: PaddedShape) -> Int
+}
+
+extension FrozenStack {
+    public func outputLength(_ shape: PaddedShape) -> Int { shape.length }
 }
 
 /// A frozen task head over the separated, up-projected states, one per query.

@@ -10,7 +10,7 @@ public protocol FrozenBackbone {
     /// [count, d] (at least): each sequence's teacher state once `hidden` has been through
     /// every layer, what the task head's `compared` output is for the multiplexed path. Valid
     /// until the model's next call.
-    func teacherStates(_ hidden: Matrix, _ batch: TokenBatch) -> Matrix
+    func teacherStates(_ hidden: Matrix, _ batch: TokenBatch) throws(ModelError) -> Matrix
 }
 
 extension BertModel: FrozenBackbone {
@@ -31,6 +31,24 @@ extension LlamaModel: FrozenBackbone {
     /// (the model's buffer: FrozenStates copies it out at once).
     public func teacherStates(_ hidden: Matrix, _ batch: TokenBatch) -> Matrix {
         lastTokenStates(hidden, batch)
+    }
+}
+
+extension T5Model: FrozenBackbone {
+    public var hiddenSize: Int { config.hiddenSize }
+    public var layerCount: Int { encoderLayerCount }
+
+    public func runLayers(_ range: Range<Int>, _ hidden: Matrix, _ shape: PaddedShape) {
+        runEncoderLayers(range, hidden, shape)
+    }
+
+    /// The first decoder position's state after the final norm (tied head's scale folded
+    /// in), as VerbaliserHead compares it: the encoder is finished in place, then the decoder
+    /// reads decoder_start_token_id alone, as T5Classifier and TrainingT5 do.
+    public func teacherStates(_ hidden: Matrix, _ batch: TokenBatch) throws(ModelError) -> Matrix {
+        finishEncoder(hidden)
+        let start = TokenBatch(padding: Array(repeating: [config.decoderStartTokenId], count: batch.count))
+        return try decode(start, encoderOutput: hidden, encoder: batch.shape)
     }
 }
 
@@ -58,23 +76,22 @@ public struct FrozenStates {
         while start < sequences.count {
             let part = sequences[start..<min(sequences.count, start + batch)]
             let tokens = TokenBatch(padding: part.map(\.ids), typeIds: part.map(\.typeIds))
-            let states: Matrix
             do {
-                states = try model.embed(tokens)
+                let states = try model.embed(tokens)
+                let cf = prefillLayers ?? 0
+                model.runLayers(0..<cf, states, tokens.shape)
+                if prefillLayers != nil {
+                    for (offset, length) in tokens.lengths.enumerated() {
+                        let rows = states.row(offset * tokens.length)
+                        prefill.append(Array(UnsafeBufferPointer(start: rows, count: length * d)))
+                    }
+                }
+                lengths += tokens.lengths
+                model.runLayers(cf..<layers, states, tokens.shape)
+                teacher.row(start).update(from: try model.teacherStates(states, tokens).base, count: tokens.count * d)
             } catch {
                 throw .data("\(error)")
             }
-            let cf = prefillLayers ?? 0
-            model.runLayers(0..<cf, states, tokens.shape)
-            if prefillLayers != nil {
-                for (offset, length) in tokens.lengths.enumerated() {
-                    let rows = states.row(offset * tokens.length)
-                    prefill.append(Array(UnsafeBufferPointer(start: rows, count: length * d)))
-                }
-            }
-            lengths += tokens.lengths
-            model.runLayers(cf..<layers, states, tokens.shape)
-            teacher.row(start).update(from: model.teacherStates(states, tokens).base, count: tokens.count * d)
             start += part.count
             progress(start)
         }

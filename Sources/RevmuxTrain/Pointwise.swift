@@ -103,6 +103,17 @@ public enum Pointwise {
         }
     }
 
+    /// In place: dy ·= GELU'(x) for the tanh approximation (transformers' gelu_new),
+    /// y = x/2·(1 + tanh u), u = √(2/π)·(x + 0.044715x³):
+    /// y' = (1 + tanh u)/2 + x/2·(1 − tanh²u)·√(2/π)·(1 + 3·0.044715x²).
+    public static func geluTanhBackward(_ dy: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, count: Int) {
+        let scale: Float = 0.79788456080286535588
+        for i in 0..<count {
+            let v = x[i], t = tanhf(scale * (v + 0.044715 * v * v * v))
+            dy[i] *= 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * scale * (1 + 3 * 0.044715 * v * v)
+        }
+    }
+
     /// In place: dy is zeroed where the ReLU's output was not positive.
     public static func reluBackward(_ dy: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
         for i in 0..<count where y[i] <= 0 { dy[i] = 0 }

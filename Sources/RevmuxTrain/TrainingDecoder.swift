@@ -207,10 +207,9 @@ public final class TrainingDecoder: FrozenStack {
         }
     }
 
-    /// d(Q, K, V) (Q and K still rotated) from d(context): per query head dV += Pᵀ·dC,
-    /// dP = dC·Vᵀ, dS = softmax'(dP)·scale, dQ = dS·K, dK += dSᵀ·Q. Work is split by K/V head,
-    /// so the query heads sharing one accumulate into it without a race. The causal zeros of
-    /// P make softmax' zero above the diagonal, so whole real × real products are exact.
+    /// d(Q, K, V) (Q and K still rotated) from d(context), one attentionHeadBackward per query
+    /// head. Work is split by K/V head, so the query heads sharing one accumulate into it
+    /// without a race.
     private func attentionBackward(_ keep: DecoderActivations, _ dContext: Matrix, width ld: Int) -> Matrix {
         let h = hidden, kv = kvSize, heads = heads, kvHeads = kvHeads, d = headSize, group = heads / kvHeads
         let length = shape.length, lengths = shape.lengths
@@ -223,62 +222,17 @@ public final class TrainingDecoder: FrozenStack {
             defer { dP.deallocate() }
             for pair in range {
                 let b = pair / kvHeads, shared = pair % kvHeads, real = lengths[b]
-                guard real > 0 else { continue }
                 let rows = qkv + b * length * ld, dRows = out + b * length * ld
                 let k = rows + h + shared * d, v = rows + h + kv + shared * d
                 let dK = dRows + h + shared * d, dV = dRows + h + kv + shared * d
                 for head in (shared * group)..<((shared + 1) * group) {
-                    let p = UnsafePointer(probabilities.row(b * heads + head))
-                    let dc = dC + b * length * h + head * d
-                    sgemmABt(m: real, n: real, k: d, alpha: 1, dc, lda: h, v, ldb: ld, beta: 0, dP, ldc: real)
-                    sgemmAtB(m: real, n: d, k: real, alpha: 1, p, lda: real, dc, ldb: h, beta: 1, dV, ldc: ld)
-                    for t in 0..<real { Pointwise.softmaxBackward(dP + t * real, probabilities: p + t * real, count: real) }
-                    sgemmAB(m: real, n: d, k: real, alpha: scale, dP, lda: real, k, ldb: ld, beta: 0, dRows + head * d, ldc: ld)
-                    sgemmAtB(m: real, n: d, k: real, alpha: scale, dP, lda: real, rows + head * d, ldb: ld, beta: 1, dK, ldc: ld)
+                    attentionHeadBackward(q: rows + head * d, ldq: ld, k: k, v: v, ldkv: ld, queries: real, keys: real, headSize: d,
+                                          scale: scale, probabilities: probabilities.row(b * heads + head),
+                                          dOut: dC + b * length * h + head * d, ldOut: h, dQ: dRows + head * d, ldDQ: ld,
+                                          dK: dK, dV: dV, ldDKV: ld, scratch: dP)
                 }
             }
         }
         return dQKV
-    }
-}
-
-/// The LLaMA verbaliser head over separated states: the final RMSNorm (whose output InfoNCE
-/// compares, as the teacher's last-token state is read after it), then logits against the
-/// LM head's rows of the label words only; read at each query's own last real token.
-public final class VerbaliserHead: TrainingHead {
-    public let finalNorm: Matrix
-    /// [labels, d]: the LM head's row of each label word's first token.
-    public let labelRows: Matrix
-    public let eps: Float
-    private var u = Matrix(rows: 0, cols: 0), inverseRms = Matrix(rows: 0, cols: 0), rows = 0
-
-    public init(finalNorm: Matrix, labelRows: Matrix, eps: Float) {
-        precondition(finalNorm.count == labelRows.cols)
-        self.finalNorm = finalNorm
-        self.labelRows = labelRows
-        self.eps = eps
-    }
-
-    public func position(length: Int) -> Int { length - 1 }
-
-    public func forward(_ u: Matrix, rows: Int) -> (compared: Matrix, logits: Matrix) {
-        let d = u.cols
-        self.u = u
-        self.rows = rows
-        inverseRms = Matrix(rows: rows, cols: 1)
-        let normed = Matrix(rows: rows, cols: d), logits = Matrix(rows: rows, cols: labelRows.rows)
-        Pointwise.rmsNorm(u, rows: rows, gamma: finalNorm, eps: eps, inverseRms: inverseRms, into: normed)
-        sgemmABt(m: rows, n: labelRows.rows, k: d, alpha: 1, normed.base, lda: d, labelRows.base, ldb: d, beta: 0,
-                 logits.base, ldc: logits.cols)
-        return (normed, logits)
-    }
-
-    public func backward(dLogits: Matrix, dCompared: Matrix, addingInto dU: Matrix) {
-        let d = u.cols
-        let dNormed = Matrix(rows: rows, cols: d)
-        dNormed.base.update(from: dCompared.base, count: rows * d)
-        sgemmAB(m: rows, n: d, k: labelRows.rows, alpha: 1, dLogits.base, lda: dLogits.cols, labelRows.base, ldb: d,
-                beta: 1, dNormed.base, ldc: d)
-        Pointwise.rmsNormBackward(dNormed, rows: rows, gamma: finalNorm, input: u, inverseRms: inverseRms, addingInto: dU)
     }
 }

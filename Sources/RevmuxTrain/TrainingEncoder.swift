@@ -143,8 +143,8 @@ public final class TrainingEncoder: FrozenStack {
         }
     }
 
-    /// d(Q, K, V) from d(context): dV = Pᵀ·dC, dP = dC·Vᵀ, dS = softmax'(dP)·scale,
-    /// dQ = dS·K, dK = dSᵀ·Q. Padded rows get zero (they neither read nor are read).
+    /// d(Q, K, V) from d(context), one attentionHeadBackward per (sequence, head). Padded rows
+    /// get zero (they neither read nor are read).
     private func attentionBackward(_ keep: LayerActivations, _ dContext: Matrix) -> Matrix {
         let h = hidden, dh = h / heads, length = shape.length, ld = 3 * h, heads = heads
         let scale = 1 / Float(dh).squareRoot()
@@ -156,15 +156,11 @@ public final class TrainingEncoder: FrozenStack {
             defer { dP.deallocate() }
             for pair in range {
                 let b = pair / heads, head = pair % heads, real = lengths[b]
-                guard real > 0 else { continue }
-                let offset = b * length * ld + head * dh
-                let q = qkv + offset, p = UnsafePointer(probabilities.row(pair))
-                let dc = dC + b * length * h + head * dh
-                sgemmABt(m: real, n: real, k: dh, alpha: 1, dc, lda: h, q + 2 * h, ldb: ld, beta: 0, dP, ldc: real)
-                sgemmAtB(m: real, n: dh, k: real, alpha: 1, p, lda: real, dc, ldb: h, beta: 0, out + offset + 2 * h, ldc: ld)
-                for t in 0..<real { Pointwise.softmaxBackward(dP + t * real, probabilities: p + t * real, count: real) }
-                sgemmAB(m: real, n: dh, k: real, alpha: scale, dP, lda: real, q + h, ldb: ld, beta: 0, out + offset, ldc: ld)
-                sgemmAtB(m: real, n: dh, k: real, alpha: scale, dP, lda: real, q, ldb: ld, beta: 0, out + offset + h, ldc: ld)
+                let offset = b * length * ld + head * dh, q = qkv + offset
+                attentionHeadBackward(q: q, ldq: ld, k: q + h, v: q + 2 * h, ldkv: ld, queries: real, keys: real, headSize: dh,
+                                      scale: scale, probabilities: probabilities.row(pair), dOut: dC + b * length * h + head * dh,
+                                      ldOut: h, dQ: out + offset, ldDQ: ld, dK: out + offset + h, dV: out + offset + 2 * h,
+                                      ldDKV: ld, scratch: dP)
             }
         }
         return dQKV

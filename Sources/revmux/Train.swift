@@ -11,7 +11,7 @@ import RevmuxTrain
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train RevMUX adapters: BERT after its teacher classifier head, LLaMA with its verbaliser (../shared/revmux-method.md).",
+        abstract: "Train RevMUX adapters: BERT after its teacher classifier head, LLaMA and T5 with their verbalisers (../shared/revmux-method.md).",
         discussion: """
             First the teacher: `train head` fits head.classifier on the frozen encoder and pooler, \
             unmultiplexed; with --tune-layers k it also tunes the top k layers and the pooler (a \
@@ -19,7 +19,7 @@ struct Train: ParsableCommand {
             `train adapters` fits W_down, F_n and U with that teacher frozen (CE + 0.25 InfoNCE \
             + |cos|); tuned layers in --head are used and passed on. Its output goes to \
             `revmux convert --adapters`, where tuned layers replace the backbone's for that task \
-            only. A LLaMA bundle with its task skips `train head`: see `revmux train adapters --help`.
+            only. A LLaMA or T5 bundle with its task skips `train head`: see `revmux train adapters --help`.
 
             Example (Rotten Tomatoes: bzcat rotten_tomatoes_corpus_full.csv.bz2 > rt.csv):
               revmux convert MiniLM -o base.revmux
@@ -65,7 +65,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Write the test split as TSV (text, label) for `revmux run`.")
     var writeTest: String?
 
-    @Option(help: "Tokens per query at most (longer ones are cut: BERT keeps the start, LLaMA the end, where the answer follows).")
+    @Option(help: "Tokens per query at most (longer ones are cut: BERT and T5 keep the start, LLaMA the end, where the answer follows).")
     var maxLength = 128
 
     var labelList: [String] { labels.split(separator: ",").map(String.init) }
@@ -134,10 +134,11 @@ struct RunOptions: ParsableArguments {
 }
 
 /// The frozen backbone training runs: a BERT encoder (with a classifier head to train), or a
-/// LLaMA task whose verbaliser (label words, prompt template) is the head.
+/// LLaMA or T5 task whose verbaliser (label words, prompt template) is the head.
 enum Backbone {
     case bert(BertModel)
     case llama(LlamaClassifier)
+    case t5(T5Classifier)
 }
 
 /// What both commands prepare: the bundle's backbone, the split, the frozen cache.
@@ -159,11 +160,11 @@ struct TrainingSetup {
         }
         switch bundle.manifest.family {
         case .bert: break
-        case .llama where !head: break
-        case .llama:
-            throw failure("\(path): a LLaMA task has no head to train: its label words are the head (go on with train adapters)")
+        case .llama where !head, .t5 where !head: break
+        case .llama, .t5:
+            throw failure("\(path): a \(bundle.manifest.family == .t5 ? "T5" : "LLaMA") task has no head to train: its label words are the head (go on with train adapters)")
         default:
-            throw failure("\(path): training \(bundle.manifest.family) bundles is not yet supported (BERT and LLaMA are)")
+            throw failure("\(path): training \(bundle.manifest.family) bundles is not yet supported (BERT, LLaMA and T5 are)")
         }
         return bundle
     }
@@ -194,8 +195,20 @@ struct TrainingSetup {
             }
             backbone = .llama(classifier)
             layerCount = classifier.layerCount
+        case .t5:
+            let classifier: T5Classifier
+            do {
+                classifier = try T5Classifier(bundle: bundle, threads: threads)
+            } catch {
+                throw failure("\(path): \(error) (T5 training reads the bundle's task: revmux convert --mux --prefill-layers --labels --label-words --template --init-adapters)")
+            }
+            guard classifier.task.labels == data.labelList else {
+                throw ValidationError("--labels \(data.labels) must be the bundle task's labels in order: \(classifier.task.labels.joined(separator: ","))")
+            }
+            backbone = .t5(classifier)
+            layerCount = classifier.layerCount
         default:
-            preconditionFailure("TrainingSetup.open admits BERT and LLaMA only")
+            preconditionFailure("TrainingSetup.open admits BERT, LLaMA and T5 only")
         }
         if let cf = prefillLayers, !(1..<layerCount).contains(cf) {
             throw ValidationError("--prefill-layers must be in 1..<\(layerCount)")
@@ -243,6 +256,15 @@ struct TrainingSetup {
             let tokens = classifier.tokenize(examples.map { TextQuery($0.text, pair: $0.pair) })
             let sequences = (0..<tokens.count).map { b in
                 let ids = tokens.ids[(b * tokens.length)..<(b * tokens.length + tokens.lengths[b])].suffix(data.maxLength)
+                return (ids: Array(ids), typeIds: [Int32](repeating: 0, count: ids.count))
+            }
+            states = try Self.cache(model: classifier.model, sequences: sequences, prefillLayers: prefillLayers)
+        case .t5(let classifier):
+            // The prompts `revmux run` builds; a long one keeps its start, where a template
+            // puts its instruction.
+            let tokens = classifier.tokenize(examples.map { TextQuery($0.text, pair: $0.pair) })
+            let sequences = (0..<tokens.count).map { b in
+                let ids = tokens.ids[(b * tokens.length)..<(b * tokens.length + tokens.lengths[b])].prefix(data.maxLength)
                 return (ids: Array(ids), typeIds: [Int32](repeating: 0, count: ids.count))
             }
             states = try Self.cache(model: classifier.model, sequences: sequences, prefillLayers: prefillLayers)
@@ -400,9 +422,13 @@ struct TrainAdapters: ParsableCommand {
                   --label-column category --labels negative,positive \\
                   --label-map fresh=positive,rotten=negative --epochs 3 --batch 8 \\
                   --lr 1e-4 -o task.safetensors
+
+            A T5 bundle is the same, with its task converted the same way: the verbaliser reads \
+            the first decoder position (decoder_start_token_id's output) after the decoder's \
+            final norm; the mixed pass is encoder layers [cf, L) and the whole decoder.
             """)
 
-    @Argument(help: "A BERT .revmux bundle, or a LLaMA bundle with its task (label words, template).")
+    @Argument(help: "A BERT .revmux bundle, or a LLaMA or T5 bundle with its task (label words, template).")
     var bundle: String
 
     @Option(help: "BERT only: the teacher, with head.classifier.weight and .bias and any tuned layers and pooler (revmux train head).")
@@ -414,7 +440,7 @@ struct TrainAdapters: ParsableCommand {
     @Option(help: "Layers each query runs alone before multiplexing (cf).")
     var prefillLayers: Int
 
-    @Option(help: "Weight of the InfoNCE distillation term (default 0.25 for BERT, 0.5 for LLaMA, as in the paper).")
+    @Option(help: "Weight of the InfoNCE distillation term (default 0.25 for BERT, 0.5 for LLaMA and T5, as in the paper).")
     var infoNCEWeight: Float?
 
     @Option(help: "Weight of the |cos| term between a group's down-projected queries.")
@@ -473,6 +499,21 @@ struct TrainAdapters: ParsableCommand {
                 }
                 taskHead = VerbaliserHead(finalNorm: task.model.finalNorm, labelRows: labelRows, eps: config.rmsNormEps)
                 classifier = nil
+            case .t5(let task):
+                let config = task.model.config
+                d = config.hiddenSize
+                guard head == nil else { throw ValidationError("a T5 task reads its label words: it takes no --head") }
+                encoder = try TrainingT5(bundle: file, encoderLayers: prefillLayers..<config.encoderLayers, config: config,
+                                         compute: compute)
+                let labelRows: Matrix
+                do {
+                    labelRows = try task.model.headRows(task.labelTokenIds)
+                } catch {
+                    throw TrainError.model(error)
+                }
+                taskHead = VerbaliserHead(finalNorm: task.model.headNorm, labelRows: labelRows, eps: config.layerNormEps,
+                                          answer: .decoder(0))
+                classifier = nil
             }
         } catch let error as TrainError {
             throw failure("\(bundle): \(error)")
@@ -480,7 +521,10 @@ struct TrainAdapters: ParsableCommand {
         guard mux >= 2, d % mux == 0 else { throw ValidationError("--mux must be at least 2 and divide the width \(d)") }
         let adapters = TrainableAdapters(hidden: d, width: mux, seed: data.seed)
         let objective = AdapterObjective(adapters: adapters, encoder: encoder, head: taskHead, compute: compute)
-        if case .llama = setup.backbone { objective.infoNCEWeight = 0.5 }
+        switch setup.backbone {
+        case .bert: break   // the paper's 0.25, the objective's default
+        case .llama, .t5: objective.infoNCEWeight = 0.5
+        }
         if let infoNCEWeight { objective.infoNCEWeight = infoNCEWeight }
         objective.cosineWeight = cosineWeight
         let states = setup.states, labels = setup.allLabels, trainCount = setup.train.count
