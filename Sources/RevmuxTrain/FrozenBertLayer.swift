@@ -23,15 +23,9 @@ public struct FrozenBertLayer {
     /// Layer `index` of a BERT bundle, by the canonical names BertModel reads.
     public init(bundle: BundleFile, index: Int, config: BertConfig) throws(TrainError) {
         let h = config.hiddenSize, inter = config.intermediateSize, p = "layers.\(index)."
-        func load(_ name: String, _ shape: [Int]) throws(TrainError) -> Matrix {
-            do {
-                return try bundle.matrix(name, shape)
-            } catch {
-                throw .model(error)
-            }
-        }
+        func load(_ name: String, _ shape: [Int]) throws(TrainError) -> Matrix { try bundle.frozenMatrix(name, shape) }
         func linear(_ prefix: String, out: Int, in inFeatures: Int) throws(TrainError) -> Linear {
-            Linear(weight: try load(prefix + ".weight", [out, inFeatures]), bias: try load(prefix + ".bias", [out]))
+            try bundle.frozenLinear(prefix, out: out, in: inFeatures, bias: true)
         }
         self.init(qkv: Linear.stacking([try linear(p + "attn.q", out: h, in: h), try linear(p + "attn.k", out: h, in: h),
                                         try linear(p + "attn.v", out: h, in: h)]),

@@ -44,15 +44,9 @@ public struct FrozenT5Layer {
     public init(bundle: BundleFile, decoder: Bool, index: Int, config: T5Config) throws(TrainError) {
         let d = config.hiddenSize, inner = config.innerSize, ff = config.intermediateSize
         let p = (decoder ? "decoder" : "encoder") + ".layers.\(index)."
-        func load(_ name: String, _ shape: [Int]) throws(TrainError) -> Matrix {
-            do {
-                return try bundle.matrix(name, shape)
-            } catch {
-                throw .model(error)
-            }
-        }
+        func load(_ name: String, _ shape: [Int]) throws(TrainError) -> Matrix { try bundle.frozenMatrix(name, shape) }
         func linear(_ name: String, out: Int, in inFeatures: Int) throws(TrainError) -> Linear {
-            Linear(weight: try load(p + name + ".weight", [out, inFeatures]), bias: nil)
+            try bundle.frozenLinear(p + name, out: out, in: inFeatures, bias: false)
         }
         let cross = decoder
             ? FrozenT5CrossAttention(q: try linear("cross.q", out: inner, in: d),

@@ -25,15 +25,9 @@ public struct FrozenLlamaLayer {
     /// Layer `index` of a LLaMA bundle, by the canonical names LlamaModel reads.
     public init(bundle: BundleFile, index: Int, config: LlamaConfig) throws(TrainError) {
         let h = config.hiddenSize, kv = config.kvSize, inter = config.intermediateSize, p = "layers.\(index)."
-        func load(_ name: String, _ shape: [Int]) throws(TrainError) -> Matrix {
-            do {
-                return try bundle.matrix(name, shape)
-            } catch {
-                throw .model(error)
-            }
-        }
+        func load(_ name: String, _ shape: [Int]) throws(TrainError) -> Matrix { try bundle.frozenMatrix(name, shape) }
         func linear(_ name: String, out: Int, in inFeatures: Int) throws(TrainError) -> Linear {
-            Linear(weight: try load(p + name + ".weight", [out, inFeatures]), bias: nil)
+            try bundle.frozenLinear(p + name, out: out, in: inFeatures, bias: false)
         }
         self.init(qkv: Linear.stacking([try linear("attn.q", out: h, in: h), try linear("attn.k", out: kv, in: h),
                                         try linear("attn.v", out: kv, in: h)]),

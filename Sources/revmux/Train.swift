@@ -184,31 +184,13 @@ struct TrainingSetup {
             backbone = .bert(model)
             layerCount = model.layerCount
         case .llama:
-            let classifier: LlamaClassifier
-            do {
-                classifier = try LlamaClassifier(bundle: bundle, threads: threads)
-            } catch {
-                throw failure("\(path): \(error) (LLaMA training reads the bundle's task: revmux convert --mux --prefill-layers --labels --label-words --template --init-adapters)")
-            }
-            guard classifier.task.labels == data.labelList else {
-                throw ValidationError("--labels \(data.labels) must be the bundle task's labels in order: \(classifier.task.labels.joined(separator: ","))")
-            }
+            let classifier = try Self.verbaliserTask(path, data, family: "LLaMA") { try LlamaClassifier(bundle: bundle, threads: threads) }
             backbone = .llama(classifier)
             layerCount = classifier.layerCount
         case .t5:
-            let classifier: T5Classifier
-            do {
-                classifier = try T5Classifier(bundle: bundle, threads: threads)
-            } catch {
-                throw failure("\(path): \(error) (T5 training reads the bundle's task: revmux convert --mux --prefill-layers --labels --label-words --template --init-adapters)")
-            }
-            guard classifier.task.labels == data.labelList else {
-                throw ValidationError("--labels \(data.labels) must be the bundle task's labels in order: \(classifier.task.labels.joined(separator: ","))")
-            }
+            let classifier = try Self.verbaliserTask(path, data, family: "T5") { try T5Classifier(bundle: bundle, threads: threads) }
             backbone = .t5(classifier)
             layerCount = classifier.layerCount
-        default:
-            preconditionFailure("TrainingSetup.open admits BERT, LLaMA and T5 only")
         }
         if let cf = prefillLayers, !(1..<layerCount).contains(cf) {
             throw ValidationError("--prefill-layers must be in 1..<\(layerCount)")
@@ -269,6 +251,22 @@ struct TrainingSetup {
             }
             states = try Self.cache(model: classifier.model, sequences: sequences, prefillLayers: prefillLayers)
         }
+    }
+
+    /// A LLaMA or T5 task, whose verbaliser is its head: the bundle must carry the task, and
+    /// --labels must name its labels in order.
+    private static func verbaliserTask<C: TaskClassifier>(_ path: String, _ data: DataOptions, family: String,
+                                                          _ open: () throws -> C) throws -> C {
+        let classifier: C
+        do {
+            classifier = try open()
+        } catch {
+            throw failure("\(path): \(error) (\(family) training reads the bundle's task: revmux convert --mux --prefill-layers --labels --label-words --template --init-adapters)")
+        }
+        guard classifier.task.labels == data.labelList else {
+            throw ValidationError("--labels \(data.labels) must be the bundle task's labels in order: \(classifier.task.labels.joined(separator: ","))")
+        }
+        return classifier
     }
 
     private static func cache(model: some FrozenBackbone, sequences: [(ids: [Int32], typeIds: [Int32])], prefillLayers: Int?) throws
