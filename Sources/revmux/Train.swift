@@ -150,7 +150,7 @@ struct TrainingSetup {
     let train: [LabelledExample], dev: [LabelledExample]
     let states: FrozenStates
 
-    /// Opens the bundle; the families are checked here, before the slow frozen pass.
+    /// Opens the bundle; a head is asked of the family here, before the slow frozen pass.
     static func open(_ path: String, head: Bool) throws -> BundleFile {
         let bundle: BundleFile
         do {
@@ -158,13 +158,8 @@ struct TrainingSetup {
         } catch {
             throw fail(error)
         }
-        switch bundle.manifest.family {
-        case .bert: break
-        case .llama where !head, .t5 where !head: break
-        case .llama, .t5:
+        if head, bundle.manifest.family != .bert {
             throw failure("\(path): a \(bundle.manifest.family == .t5 ? "T5" : "LLaMA") task has no head to train: its label words are the head (go on with train adapters)")
-        default:
-            throw failure("\(path): training \(bundle.manifest.family) bundles is not yet supported (BERT, LLaMA and T5 are)")
         }
         return bundle
     }
@@ -234,22 +229,23 @@ struct TrainingSetup {
             let sequences = encodings.map { (ids: $0.ids.map(Int32.init), typeIds: $0.typeIds.map(Int32.init)) }
             states = try Self.cache(model: model, sequences: sequences, prefillLayers: prefillLayers)
         case .llama(let classifier):
-            // The prompts `revmux run` builds; a long one keeps its end, where the answer follows.
-            let tokens = classifier.tokenize(examples.map { TextQuery($0.text, pair: $0.pair) })
-            let sequences = (0..<tokens.count).map { b in
-                let ids = tokens.ids[(b * tokens.length)..<(b * tokens.length + tokens.lengths[b])].suffix(data.maxLength)
-                return (ids: Array(ids), typeIds: [Int32](repeating: 0, count: ids.count))
-            }
-            states = try Self.cache(model: classifier.model, sequences: sequences, prefillLayers: prefillLayers)
+            // A long prompt keeps its end, where the answer follows.
+            states = try Self.cache(model: classifier.model, sequences: Self.prompts(classifier, examples) { $0.suffix(data.maxLength) },
+                                    prefillLayers: prefillLayers)
         case .t5(let classifier):
-            // The prompts `revmux run` builds; a long one keeps its start, where a template
-            // puts its instruction.
-            let tokens = classifier.tokenize(examples.map { TextQuery($0.text, pair: $0.pair) })
-            let sequences = (0..<tokens.count).map { b in
-                let ids = tokens.ids[(b * tokens.length)..<(b * tokens.length + tokens.lengths[b])].prefix(data.maxLength)
-                return (ids: Array(ids), typeIds: [Int32](repeating: 0, count: ids.count))
-            }
-            states = try Self.cache(model: classifier.model, sequences: sequences, prefillLayers: prefillLayers)
+            // A long prompt keeps its start, where a template puts its instruction.
+            states = try Self.cache(model: classifier.model, sequences: Self.prompts(classifier, examples) { $0.prefix(data.maxLength) },
+                                    prefillLayers: prefillLayers)
+        }
+    }
+
+    /// Each example in the task's prompt, tokenized as `revmux run` builds it, then `cut`.
+    private static func prompts(_ classifier: some TaskClassifier, _ examples: [LabelledExample],
+                                cut: (ArraySlice<Int32>) -> ArraySlice<Int32>) -> [(ids: [Int32], typeIds: [Int32])] {
+        let tokens = classifier.tokenize(examples.map { TextQuery($0.text, pair: $0.pair) })
+        return (0..<tokens.count).map { b in
+            let ids = cut(tokens.ids[(b * tokens.length)..<(b * tokens.length + tokens.lengths[b])])
+            return (ids: Array(ids), typeIds: [Int32](repeating: 0, count: ids.count))
         }
     }
 
