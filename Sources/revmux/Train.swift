@@ -141,6 +141,17 @@ enum Backbone {
     case t5(T5Classifier)
 }
 
+extension Backbone {
+    /// A LLaMA or T5 task's section, whose label words and template are its head.
+    var verbaliserTask: RevmuxSection? {
+        switch self {
+        case .bert: nil
+        case .llama(let classifier): classifier.task
+        case .t5(let classifier): classifier.task
+        }
+    }
+}
+
 /// What both commands prepare: the bundle's backbone, the split, the frozen cache.
 struct TrainingSetup {
     /// The bundle, with a tuned teacher's tensors in place of its own when given.
@@ -443,10 +454,20 @@ struct TrainAdapters: ParsableCommand {
     @Flag(help: "Store the adapters as F16: half the file, for shipping (revmux convert reads them back as f32).")
     var f16 = false
 
+    @Option(help: ArgumentHelp(
+        "Also add the trained task to this bundle (BUNDLE itself, or another of the same backbone), rewritten atomically.",
+        discussion: "As revmux convert TARGET -o TARGET --force --task NAME --adapters OUTPUT does, with this run's --mux, --prefill-layers and --labels (and a LLaMA or T5 task's label words and template).",
+        valueName: "target"))
+    var into: String?
+
+    @Option(help: "The name of the task --into adds (revmux run --task NAME); it must be new to that bundle.")
+    var task = TaskOptions.defaultName
+
     @OptionGroup var data: DataOptions
     @OptionGroup var options: RunOptions
 
     func run() throws {
+        if let into { try checkTarget(into) }
         let headFile: SafetensorsFile?
         do {
             headFile = try head.map { try SafetensorsFile(path: $0) }
@@ -542,6 +563,38 @@ struct TrainAdapters: ParsableCommand {
         var stderr = StandardError()
         print(String(format: "revmux: best dev accuracy (N = %d) %.2f%%; adapters written to %@", mux, 100 * best, options.output),
               to: &stderr)
+        if let into { try add(to: into, verbaliser: setup.backbone.verbaliserTask) }
+    }
+
+    /// Refuses an --into that would fail only after training: an unreadable bundle, a bad or
+    /// taken task name.
+    private func checkTarget(_ target: String) throws {
+        guard RevmuxSection.isValidName(task) else {
+            throw ValidationError("--task \"\(task)\" must be 1-64 letters, digits, '_' or '-'")
+        }
+        let bundle: BundleFile
+        do {
+            bundle = try BundleFile(path: target)
+        } catch {
+            throw fail(error)
+        }
+        guard !bundle.manifest.tasks.contains(where: { $0.name == task }) else {
+            throw ValidationError("\(target) already has a task named \"\(task)\": choose another name with --task")
+        }
+    }
+
+    /// Adds the written task to `target`, copying the rest of that bundle byte for byte.
+    private func add(to target: String, verbaliser: RevmuxSection?) throws {
+        let options = TaskOptions(name: task, muxWidth: mux, prefillLayers: prefillLayers, labels: data.labelList,
+                                  labelWords: verbaliser?.labelWords ?? [], template: verbaliser?.template, source: .file(self.options.output))
+        do {
+            _ = try Converter.convert(target, to: target, dtype: .keep, overwrite: true, task: options)
+        } catch {
+            printError(error.description)
+            throw ExitCode(error.isIOFailure ? Sysexits.ioError : Sysexits.dataError)
+        }
+        var stderr = StandardError()
+        print("revmux: task \"\(task)\" added to \(target)", to: &stderr)
     }
 
     /// head.classifier from `--head`, as a frozen-by-convention TrainableLinear (saved with the adapters).

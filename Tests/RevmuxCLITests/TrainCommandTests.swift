@@ -37,7 +37,8 @@ final class TrainCommandTests: XCTestCase {
         try ("text\tlabel\n" + lines.joined(separator: "\n") + "\n").write(toFile: path("data.tsv"), atomically: true, encoding: .utf8)
         let train = try CLI.run(["train", "adapters", path("base.revmux"), "--mux", "2", "--prefill-layers", "2",
                                  "--data", path("data.tsv"), "--labels", "negative,positive", "--epochs", "1", "--batch", "4",
-                                 "--lr", "1e-3", "--threads", "2", "--write-test", path("test.tsv"), "-o", path("task.safetensors")])
+                                 "--lr", "1e-3", "--threads", "2", "--write-test", path("test.tsv"), "-o", path("task.safetensors"),
+                                 "--into", path("base.revmux"), "--task", "trained"])
         XCTAssertEqual(train.status, 0, train.stderr)
         XCTAssertTrue(train.stderr.contains("queries/s") && train.stderr.contains("dev acc"), train.stderr)
         let convert = try CLI.run(["convert", folder, "-o", path("task.revmux"), "--quiet", "--adapters", path("task.safetensors")] + task)
@@ -46,6 +47,22 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stderr.contains("accuracy"), run.stderr)
         XCTAssertEqual(run.stdout.split(separator: "\n").count, 2, run.stdout)
+        // --into added the same task to the trained-on bundle, next to its random one.
+        let into = try CLI.run(["run", path("base.revmux"), "--task", "trained", "--input", path("test.tsv")])
+        XCTAssertEqual(into.status, 0, into.stderr)
+        XCTAssertEqual(into.stdout, run.stdout)
+    }
+
+    /// A taken task name would only fail after training: --into refuses it up front.
+    func testIntoRefusesATakenTaskNameBeforeTraining() throws {
+        let folder = try SampleAssets.folder("t5-fixture-relu")
+        XCTAssertEqual(try CLI.run(["convert", folder, "-o", path("base.revmux"), "--quiet", "--init-adapters", "1", "--mux", "2",
+                                    "--prefill-layers", "2", "--labels", "negative,positive", "--label-words", "negative,positive"]).status, 0)
+        let result = try CLI.run(["train", "adapters", path("base.revmux"), "--mux", "2", "--prefill-layers", "2",
+                                  "--into", path("base.revmux"), "-o", path("task.safetensors")] + data())
+        XCTAssertEqual(result.status, 64, result.stderr)
+        XCTAssertTrue(result.stderr.contains("already has a task named \"default\""), result.stderr)
+        XCTAssertFalse(result.stderr.contains("frozen pass"), result.stderr)
     }
 
     func testT5TasksHaveNoHeadToTrain() throws {
