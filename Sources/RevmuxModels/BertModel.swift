@@ -73,30 +73,34 @@ struct BertLayer: Sendable {
     var weights: [WeightMatrix] { qkv.parts.map(\.weight) + [output.weight, up.weight, down.weight] }
 }
 
-/// Buffers for batches of up to `count` sequences of up to `length` positions, reused by
-/// every layer and every batch that fits (each access goes by the batch's own shape).
+/// Buffers reused by every layer and every batch that fits: the embeddings of up to
+/// `paddedRows` positions (padding included), the layers' products over up to `realRows`
+/// positions (the layers run packed), and one [length, length] attention map per thread
+/// (a (sequence, head)'s map is used up before the thread takes the next).
 final class BertWorkspace: @unchecked Sendable {
-    let count: Int, length: Int
-    let hidden: Matrix      // [count·length, hidden]
-    let qkv: Matrix         // [count·length, 3·hidden]
-    let context: Matrix     // [count·length, hidden]
-    let projected: Matrix   // [count·length, hidden]
-    let intermediate: Matrix // [count·length, intermediate]
-    let scores: Matrix      // [count·heads, length·length]
+    let paddedRows: Int, realRows: Int, length: Int
+    let hidden: Matrix        // [paddedRows, hidden]
+    let qkv: Matrix           // [realRows, 3·hidden]
+    let context: Matrix       // [realRows, hidden]
+    let projected: Matrix     // [realRows, hidden]
+    let intermediate: Matrix  // [realRows, intermediate]
+    let probabilities: Matrix // [threads, length·length]
 
-    init(_ config: BertConfig, count: Int, length: Int) {
-        self.count = count
+    init(_ config: BertConfig, paddedRows: Int, realRows: Int, length: Int, threads: Int) {
+        self.paddedRows = paddedRows
+        self.realRows = realRows
         self.length = length
-        let rows = max(1, count * length)
-        hidden = Matrix(rows: rows, cols: config.hiddenSize)
-        qkv = Matrix(rows: rows, cols: 3 * config.hiddenSize)
-        context = Matrix(rows: rows, cols: config.hiddenSize)
-        projected = Matrix(rows: rows, cols: config.hiddenSize)
-        intermediate = Matrix(rows: rows, cols: config.intermediateSize)
-        scores = Matrix(rows: count * config.heads, cols: length * length)
+        hidden = Matrix(rows: paddedRows, cols: config.hiddenSize)
+        qkv = Matrix(rows: realRows, cols: 3 * config.hiddenSize)
+        context = Matrix(rows: realRows, cols: config.hiddenSize)
+        projected = Matrix(rows: realRows, cols: config.hiddenSize)
+        intermediate = Matrix(rows: realRows, cols: config.intermediateSize)
+        probabilities = Matrix(rows: threads, cols: length * length)
     }
 
-    func fits(count: Int, length: Int) -> Bool { count <= self.count && length <= self.length }
+    func fits(paddedRows: Int, realRows: Int, length: Int) -> Bool {
+        paddedRows <= self.paddedRows && realRows <= self.realRows && length <= self.length
+    }
 }
 
 /// A BERT encoder (BertModel / sentence-transformers) on the CPU in f32 arithmetic. f32, f16
@@ -167,9 +171,10 @@ public final class BertModel {
     /// One workspace, grown to the largest batch seen. A multiplexed run alternates between
     /// B prefill sequences and B/N mixed ones of varying lengths; a cache keyed by shape
     /// thrashed on that, and the fresh buffers' page faults cost the prefill 30-60%.
-    private func workspace(count: Int, length: Int) -> BertWorkspace {
-        if let space, space.fits(count: count, length: length) { return space }
-        let grown = BertWorkspace(config, count: max(count, space?.count ?? 0), length: max(length, space?.length ?? 0))
+    private func workspace(paddedRows: Int = 0, realRows: Int = 0, length: Int = 0) -> BertWorkspace {
+        if let space, space.fits(paddedRows: paddedRows, realRows: realRows, length: length) { return space }
+        let grown = BertWorkspace(config, paddedRows: max(paddedRows, space?.paddedRows ?? 0), realRows: max(realRows, space?.realRows ?? 0),
+                                  length: max(length, space?.length ?? 0), threads: compute.threads)
         space = grown
         return grown
     }
@@ -184,8 +189,7 @@ public final class BertModel {
         for type in batch.typeIds where type < 0 || Int(type) >= config.typeVocabularySize {
             throw .config("token type id \(type) is out of range")
         }
-        let space = workspace(count: batch.count, length: batch.length)
-        let hidden = space.hidden, h = config.hiddenSize, length = batch.length
+        let hidden = workspace(paddedRows: batch.count * batch.length).hidden, h = config.hiddenSize, length = batch.length
         let tokens = tokens, positions = positions, tokenTypes = tokenTypes
         batch.ids.withUnsafeBufferPointer { ids in
             batch.typeIds.withUnsafeBufferPointer { types in
@@ -228,7 +232,7 @@ public final class BertModel {
         let rows = shape.rows(in: .packed)
         precondition(hidden.cols == config.hiddenSize && hidden.rows >= rows)
         guard !range.isEmpty else { return }
-        let space = workspace(count: shape.count, length: shape.length)
+        let space = workspace(realRows: rows, length: shape.lengths.max() ?? 0)
         precondition(hidden !== space.qkv && hidden !== space.context && hidden !== space.projected)
         let starts = shape.starts(in: .packed)
         for n in range {
@@ -279,13 +283,13 @@ public final class BertModel {
         let h = config.hiddenSize, heads = config.heads, d = config.headSize
         let ld = 3 * h
         let scale = 1 / Float(d).squareRoot()
-        let qkv = UnsafePointer(space.qkv.base), context = space.context, scores = space.scores
-        compute.forEachChunk(rows: lengths.count * heads) { range in
+        let qkv = UnsafePointer(space.qkv.base), context = space.context, probabilities = space.probabilities
+        compute.forEachIndexedChunk(count: lengths.count * heads) { thread, range in
+            let p = probabilities.row(thread)
             for pair in range {
                 let b = pair / heads, head = pair % heads
                 let real = lengths[b]
                 let q = qkv + starts[b] * ld + head * d
-                let p = scores.row(pair)
                 let out = context.base + starts[b] * h + head * d
                 attentionHead(q: q, k: q + h, v: q + 2 * h, ld: ld, real: real, headSize: d, scale: scale, causal: false,
                               probabilities: p, out: out, ldOut: h)
