@@ -74,7 +74,8 @@ public struct FrozenStates {
             }
             lengths += tokens.lengths
             model.runLayers(cf..<layers, states, tokens.shape)
-            teacher.row(start).update(from: model.teacherStates(states, tokens).base, count: tokens.count * d)
+            // Not `update(from: teacherStates(…).base)`: BERT's fresh matrix was freed before the copy.
+            teacher.copyRows(tokens.count, from: model.teacherStates(states, tokens), to: start)
             start += part.count
             progress(start)
         }
