@@ -52,6 +52,15 @@ public final class Matrix: @unchecked Sendable {
         return copy
     }
     public func rowArray(_ r: Int) -> [Float] { Array(UnsafeBufferPointer(start: row(r), count: cols)) }
+
+    /// Copies the first `count` rows of `source` (as wide) into rows to ..< to + count.
+    /// It takes the matrix, not its `base`: a pointer does not keep its matrix alive, so
+    /// `row(to).update(from: f().base, …)` may read f's result after it has been freed.
+    public func copyRows(_ count: Int, from source: Matrix, to: Int) {
+        precondition(source.cols == cols && count >= 0 && to >= 0 && count <= source.rows && to + count <= rows,
+                     "rows out of range")
+        row(to).update(from: source.base, count: count * cols)
+    }
     public func zero() { base.update(repeating: 0, count: count) }
 }
 

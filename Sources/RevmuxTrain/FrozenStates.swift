@@ -88,7 +88,8 @@ public struct FrozenStates {
                 }
                 lengths += tokens.lengths
                 model.runLayers(cf..<layers, states, tokens.shape)
-                teacher.row(start).update(from: try model.teacherStates(states, tokens).base, count: tokens.count * d)
+                // Not `update(from: teacherStates(…).base)`: BERT's fresh matrix was freed before the copy.
+                teacher.copyRows(tokens.count, from: try model.teacherStates(states, tokens), to: start)
             } catch {
                 throw .data("\(error)")
             }
