@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Retrains the sample sentiment task (all-MiniLM-L6-v2, N = 2, cf = 3) on Rotten Tomatoes with
-# revmux train, into the cache ($REVMUX_CACHE, default ~/.cache/revmux), and prints its path:
-# how samples/sentiment/task.safetensors was made. Does nothing when the task is already there.
+# Trains the sample sentiment task (all-MiniLM-L6-v2, N = 2, cf = 3) on Rotten Tomatoes with
+# revmux train, into the cache ($REVMUX_CACHE, default ~/.cache/revmux), and prints its path.
+# Does nothing when the task is already there.
 # Takes about 16 minutes on 2 cores. samples/sentiment/README.md gives the accuracy it reaches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
