@@ -190,11 +190,11 @@ struct TrainingSetup {
             backbone = .bert(model)
             layerCount = model.layerCount
         case .llama:
-            let classifier = try Self.verbaliserTask(path, data, family: "LLaMA") { try LlamaClassifier(bundle: bundle, threads: threads) }
+            let classifier = try Self.openVerbaliserTask(path, data, family: "LLaMA") { try LlamaClassifier(bundle: bundle, threads: threads) }
             backbone = .llama(classifier)
             layerCount = classifier.layerCount
         case .t5:
-            let classifier = try Self.verbaliserTask(path, data, family: "T5") { try T5Classifier(bundle: bundle, threads: threads) }
+            let classifier = try Self.openVerbaliserTask(path, data, family: "T5") { try T5Classifier(bundle: bundle, threads: threads) }
             backbone = .t5(classifier)
             layerCount = classifier.layerCount
         }
@@ -262,7 +262,7 @@ struct TrainingSetup {
 
     /// A LLaMA or T5 task, whose verbaliser is its head: the bundle must carry the task, and
     /// --labels must name its labels in order.
-    private static func verbaliserTask<C: TaskClassifier>(_ path: String, _ data: DataOptions, family: String,
+    private static func openVerbaliserTask<C: TaskClassifier>(_ path: String, _ data: DataOptions, family: String,
                                                           _ open: () throws -> C) throws -> C {
         let classifier: C
         do {
@@ -585,10 +585,10 @@ struct TrainAdapters: ParsableCommand {
 
     /// Adds the written task to `target`, copying the rest of that bundle byte for byte.
     private func add(to target: String, verbaliser: RevmuxSection?) throws {
-        let options = TaskOptions(name: task, muxWidth: mux, prefillLayers: prefillLayers, labels: data.labelList,
-                                  labelWords: verbaliser?.labelWords ?? [], template: verbaliser?.template, source: .file(self.options.output))
+        let added = TaskOptions(name: task, muxWidth: mux, prefillLayers: prefillLayers, labels: data.labelList,
+                                labelWords: verbaliser?.labelWords ?? [], template: verbaliser?.template, source: .file(options.output))
         do {
-            _ = try Converter.convert(target, to: target, dtype: .keep, overwrite: true, task: options)
+            _ = try Converter.convert(target, to: target, dtype: .keep, overwrite: true, task: added)
         } catch {
             printError(error.description)
             throw ExitCode(error.isIOFailure ? Sysexits.ioError : Sysexits.dataError)
