@@ -16,18 +16,37 @@ public struct TrainingProgress: Sendable {
     public var isBest: Bool         // at epochEnd: the best dev accuracy so far
 }
 
+/// How the learning rate moves over a run's steps.
+public enum LearningRateSchedule: String, CaseIterable, Sendable {
+    /// The paper's recipe: the same rate throughout.
+    case constant
+    /// From the full rate at the first step down to zero after the last one, which lets a
+    /// short run settle instead of ending on a large, noisy step.
+    case linear
+
+    /// The rate for 0-based `step` of `total`.
+    public func rate(_ base: Float, step: Int, of total: Int) -> Float {
+        switch self {
+        case .constant: base
+        case .linear: base * Float(total - step) / Float(total)
+        }
+    }
+}
+
 /// The shared loop: shuffled mini-batches per epoch, AdamW, dev accuracy after each epoch,
 /// and the parameters of the best dev epoch kept (and restored at the end).
 public struct TrainingLoop {
     public var epochs: Int
     public var batchSize: Int
     public var seed: UInt64
+    public var schedule: LearningRateSchedule
     public var progressEvery = 20   // batches between `.batch` reports
 
-    public init(epochs: Int, batchSize: Int, seed: UInt64) {
+    public init(epochs: Int, batchSize: Int, seed: UInt64, schedule: LearningRateSchedule = .constant) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.seed = seed
+        self.schedule = schedule
     }
 
     /// `step(queries)` returns (mean loss, correct) for the given training indices and
@@ -42,6 +61,9 @@ public struct TrainingLoop {
         var best: Float = resume?.best ?? -1
         var bestValues = resume?.bestValues ?? parameters.map { $0.value.toArray() }
         var random = SplitMix64(seed: seed)
+        let baseRate = optimizer.learningRate
+        let stepsPerEpoch = (trainCount + batchSize - 1) / batchSize
+        defer { optimizer.learningRate = baseRate }
         for epoch in 0..<epochs {
             var order = Array(0..<trainCount)
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
@@ -58,6 +80,8 @@ public struct TrainingLoop {
             while at < order.count {
                 let queries = Array(order[at..<min(order.count, at + batchSize)])
                 optimizer.zeroGradients()
+                optimizer.learningRate = schedule.rate(baseRate, step: epoch * stepsPerEpoch + batches,
+                                                       of: epochs * stepsPerEpoch)
                 let (loss, hits) = step(queries)
                 optimizer.update()
                 lossSum += loss * Float(queries.count)

