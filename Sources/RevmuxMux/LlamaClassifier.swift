@@ -8,32 +8,26 @@ import RevmuxTokenizers
 /// words.
 public final class LlamaClassifier: TaskClassifier {
     public let model: LlamaModel
-    public let task: RevmuxSection
-    public let tokenizer: Tokenizer
-    let verbalizer: Verbalizer
-    let path: MuxPath
+    let parts: VerbaliserTask
 
     /// `task` names one of the bundle's tasks; nil chooses its only one.
     public init(bundle: BundleFile, task name: String? = nil, threads: Int = 1) throws(MuxError) {
         let bundle = try bundle.choosingTask(name)
         let model = try openModel { () throws(ModelError) in try LlamaModel(bundle: bundle, threads: threads) }
-        let parts = try TaskParts(bundle)
         self.model = model
-        task = parts.task
-        tokenizer = parts.tokenizer
-        verbalizer = try Verbalizer(task, tokenizer: tokenizer)
-        path = try parts.path(hidden: model.config.hiddenSize, compute: model.compute)
+        parts = try VerbaliserTask(bundle, hidden: model.config.hiddenSize, compute: model.compute)
     }
 
     public var layerCount: Int { model.layerCount }
+    public var task: RevmuxSection { parts.section }
+    public var tokenizer: Tokenizer { parts.tokenizer }
     /// The LM head's token of each label word, in label order: what training's head reads.
-    public var labelTokenIds: [Int32] { verbalizer.tokenIds }
+    public var labelTokenIds: [Int32] { parts.verbalizer.tokenIds }
     public var hasTaskHead: Bool { false }
 
     /// Prompts longer than the context keep their end, where the answer follows.
     public func tokenize(_ queries: [TextQuery]) -> TokenBatch {
-        let encodings = tokenizer.encodeBatch(queries.map { (verbalizer.prompt($0), nil) })
-        return TokenBatch(padding: encodings.map { $0.ids.suffix(model.config.contextLength).map(Int32.init) })
+        TokenBatch(padding: parts.promptIds(queries).map { Array($0.suffix(model.config.contextLength)) })
     }
 
     /// Label-word logits [count][labels] for already tokenized prompts.
@@ -43,18 +37,18 @@ public final class LlamaClassifier: TaskClassifier {
             let layers = model.layerCount
             guard multiplexed else {
                 model.runLayers(0..<layers, hidden, batch.shape)
-                return try model.lastTokenLogits(hidden, batch, tokens: verbalizer.tokenIds)
+                return try model.lastTokenLogits(hidden, batch, tokens: parts.verbalizer.tokenIds)
             }
             model.runLayers(0..<task.prefillLayers, hidden, batch.shape)
-            let (mixed, shape) = path.mix(hidden, batch.shape)
+            let (mixed, shape) = parts.path.mix(hidden, batch.shape)
             model.runLayers(task.prefillLayers..<layers, mixed, shape)
             // Query i (slot n of group g) is read at its own last token of its group's sequence;
             // separating that row yields every slot, of which slot n is query i's.
-            let n = path.width
+            let n = parts.path.width
             let lastRows = (0..<batch.count).map { i in (i / n) * shape.length + batch.lengths[i] - 1 }
-            let separated = path.separate(path.gather(mixed, rows: lastRows), rows: batch.count)
-            let own = path.gather(separated, rows: (0..<batch.count).map { i in i * n + i % n })
-            return try model.headLogits(own, rows: batch.count, tokens: verbalizer.tokenIds)
+            let separated = parts.path.separate(parts.path.gather(mixed, rows: lastRows), rows: batch.count)
+            let own = parts.path.gather(separated, rows: (0..<batch.count).map { i in i * n + i % n })
+            return try model.headLogits(own, rows: batch.count, tokens: parts.verbalizer.tokenIds)
         } catch {
             throw .model(error)
         }

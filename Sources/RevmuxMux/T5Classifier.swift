@@ -8,31 +8,25 @@ import RevmuxTokenizers
 /// norm and the LM head, restricted to the label words.
 public final class T5Classifier: TaskClassifier {
     public let model: T5Model
-    public let task: RevmuxSection
-    public let tokenizer: Tokenizer
-    let verbalizer: Verbalizer
-    let path: MuxPath
+    let parts: VerbaliserTask
 
     /// `task` names one of the bundle's tasks; nil chooses its only one.
     public init(bundle: BundleFile, task name: String? = nil, threads: Int = 1) throws(MuxError) {
         let bundle = try bundle.choosingTask(name)
         let model = try openModel { () throws(ModelError) in try T5Model(bundle: bundle, threads: threads) }
-        let parts = try TaskParts(bundle)
         self.model = model
-        task = parts.task
-        tokenizer = parts.tokenizer
-        verbalizer = try Verbalizer(task, tokenizer: tokenizer)
-        path = try parts.path(hidden: model.config.hiddenSize, compute: model.compute)
+        parts = try VerbaliserTask(bundle, hidden: model.config.hiddenSize, compute: model.compute)
     }
 
     public var layerCount: Int { model.encoderLayerCount }
+    public var task: RevmuxSection { parts.section }
+    public var tokenizer: Tokenizer { parts.tokenizer }
     /// The LM head's token of each label word, in label order: what training's head reads.
-    public var labelTokenIds: [Int32] { verbalizer.tokenIds }
+    public var labelTokenIds: [Int32] { parts.verbalizer.tokenIds }
     public var hasTaskHead: Bool { false }
 
     public func tokenize(_ queries: [TextQuery]) -> TokenBatch {
-        let encodings = tokenizer.encodeBatch(queries.map { (verbalizer.prompt($0), nil) })
-        return TokenBatch(padding: encodings.map { $0.ids.map(Int32.init) })
+        TokenBatch(padding: parts.promptIds(queries))
     }
 
     /// Label-word logits [count][labels] for already tokenized prompts.
@@ -44,18 +38,18 @@ public final class T5Classifier: TaskClassifier {
                 model.runEncoderLayers(0..<layers, hidden, batch.shape)
                 model.finishEncoder(hidden)
                 let states = try model.decode(startTokens(batch.count), encoderOutput: hidden, encoder: batch.shape)
-                return try model.logits(states, rows: Array(0..<batch.count), tokens: verbalizer.tokenIds)
+                return try model.logits(states, rows: Array(0..<batch.count), tokens: parts.verbalizer.tokenIds)
             }
             model.runEncoderLayers(0..<task.prefillLayers, hidden, batch.shape)
-            let (mixed, shape) = path.mix(hidden, batch.shape)
+            let (mixed, shape) = parts.path.mix(hidden, batch.shape)
             model.runEncoderLayers(task.prefillLayers..<layers, mixed, shape)
             model.finishEncoder(mixed)
             // Separated before the final norm, as LLaMA's are: the norm is the head's first op,
             // and training's teacher compares the state after it.
             let states = try model.runDecoder(startTokens(shape.count), encoderOutput: mixed, encoder: shape)
-            let separated = path.separate(states, rows: shape.count)
+            let separated = parts.path.separate(states, rows: shape.count)
             model.finishDecoder(separated)
-            return try model.logits(separated, rows: Array(0..<batch.count), tokens: verbalizer.tokenIds)
+            return try model.logits(separated, rows: Array(0..<batch.count), tokens: parts.verbalizer.tokenIds)
         } catch {
             throw .model(error)
         }
