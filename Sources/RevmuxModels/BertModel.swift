@@ -179,9 +179,11 @@ public final class BertModel {
         return grown
     }
 
-    /// Token + position + token-type embeddings, LayerNorm'd: [count·length, hidden].
+    /// Token + position + token-type embeddings, LayerNorm'd, one row per position in
+    /// `layout`: [count·length, hidden] padded, or the real positions only, packed (what
+    /// `runPackedLayers` takes, with nothing spent on padding).
     /// The matrix belongs to the model's workspace and is overwritten by the next `embed`.
-    public func embed(_ batch: TokenBatch) throws(ModelError) -> Matrix {
+    public func embed(_ batch: TokenBatch, layout: RowLayout) throws(ModelError) -> Matrix {
         guard batch.length <= config.maxPositions else {
             throw .config("sequence length \(batch.length) exceeds max_positions \(config.maxPositions)")
         }
@@ -189,27 +191,38 @@ public final class BertModel {
         for type in batch.typeIds where type < 0 || Int(type) >= config.typeVocabularySize {
             throw .config("token type id \(type) is out of range")
         }
-        let hidden = workspace(paddedRows: batch.count * batch.length).hidden, h = config.hiddenSize, length = batch.length
+        let shape = batch.shape, rows = shape.rows(in: layout)
+        // Output row r reads token sources[r] (an index into the padded ids) at position r's offset.
+        let sources: [Int] = switch layout {
+        case .padded: Array(0..<rows)
+        case .packed: (0..<shape.count).flatMap { b in (b * shape.length)..<(b * shape.length + shape.lengths[b]) }
+        }
+        let hidden = workspace(paddedRows: rows).hidden, h = config.hiddenSize, length = batch.length
         let tokens = tokens, positions = positions, tokenTypes = tokenTypes
         batch.ids.withUnsafeBufferPointer { ids in
             batch.typeIds.withUnsafeBufferPointer { types in
-                compute.forEachChunk(rows: ids.count, minRows: 16) { range in
+                compute.forEachChunk(rows: rows, minRows: 16) { range in
                     // Position and type rows may be blocks, so they are decoded before adding.
                     let term = UnsafeMutablePointer<Float>.allocate(capacity: h)
                     defer { term.deallocate() }
                     for r in range {
-                        let row = hidden.row(r)
-                        tokens.copyRow(Int(ids[r]), to: row)
-                        positions.copyRow(r % length, to: term)
+                        let row = hidden.row(r), source = sources[r]
+                        tokens.copyRow(Int(ids[source]), to: row)
+                        positions.copyRow(source % length, to: term)
                         addVector(row, term, count: h)
-                        tokenTypes.copyRow(Int(types[r]), to: term)
+                        tokenTypes.copyRow(Int(types[source]), to: term)
                         addVector(row, term, count: h)
                     }
                 }
             }
         }
-        compute.layerNorm(hidden, rows: batch.count * batch.length, gamma: embedNorm.0, beta: embedNorm.1, eps: config.layerNormEps)
+        compute.layerNorm(hidden, rows: rows, gamma: embedNorm.0, beta: embedNorm.1, eps: config.layerNormEps)
         return hidden
+    }
+
+    /// The padded embeddings, as the other backbones' `embed` gives them.
+    public func embed(_ batch: TokenBatch) throws(ModelError) -> Matrix {
+        try embed(batch, layout: .padded)
     }
 
     /// Runs encoder layers `range` in place on the first `shape.rows` rows of `hidden`
@@ -253,7 +266,7 @@ public final class BertModel {
     /// Moves each sequence's real rows of padded `hidden` up to follow the previous
     /// sequence's, in place (RowLayout.padded to .packed). Rows only move towards the front,
     /// in order.
-    public func pack(_ hidden: Matrix, _ shape: PaddedShape) {
+    func pack(_ hidden: Matrix, _ shape: PaddedShape) {
         precondition(hidden.rows >= shape.rows)
         for (b, start) in shape.starts(in: .packed).enumerated() where start != b * shape.length {
             for t in 0..<shape.lengths[b] {

@@ -54,13 +54,12 @@ public final class BertClassifier: TaskClassifier {
     public func headStates(_ batch: TokenBatch, multiplexed: Bool) throws(MuxError) -> Matrix {
         let hidden: Matrix
         do {
-            hidden = try model.embed(batch)
+            // Packed from the embeddings to the head: nothing is computed for a padded row.
+            hidden = try model.embed(batch, layout: .packed)
         } catch {
             throw .model(error)
         }
-        // Packed from the embeddings to the head: no product touches a padded row.
         let layers = model.layerCount
-        model.pack(hidden, batch.shape)
         guard multiplexed else {
             model.runPackedLayers(0..<layers, hidden, batch.shape)
             return path.gather(hidden, rows: batch.shape.starts(in: .packed))
