@@ -49,17 +49,18 @@ public struct TokenBatch: Sendable, Equatable {
         (0..<count).flatMap { b in (0..<length).map { Int32($0 < lengths[b] ? 1 : 0) } }
     }
 
-    /// The rows from shortest to longest, ties in row order: with `reordered`, a batch whose
+    /// The rows from shortest to longest, ties in row order: with `selecting`, a batch whose
     /// consecutive rows have similar lengths.
     public var lengthOrder: [Int] { lengths.indices.sorted { (lengths[$0], $0) < (lengths[$1], $1) } }
 
-    /// Row `order[i]` as row i, for a permutation `order` of the rows; same padded length.
-    public func reordered(_ order: [Int]) -> TokenBatch {
-        precondition(order.sorted() == Array(0..<count), "not a permutation of the rows")
-        let rows = order.map { (b: Int) in (b * length)..<((b + 1) * length) }
+    /// Row `rows[i]` as row i, for distinct `rows`, padded to the longest of them.
+    public func selecting(_ rows: [Int]) -> TokenBatch {
+        precondition(Set(rows).count == rows.count && rows.allSatisfy { $0 >= 0 && $0 < count }, "rows must be distinct rows of the batch")
+        let longest = rows.map { lengths[$0] }.max() ?? 0
+        let kept = rows.map { (b: Int) in (b * length)..<(b * length + longest) }
         let mask = self.mask
-        return TokenBatch(ids: rows.flatMap { ids[$0] }, typeIds: rows.flatMap { typeIds[$0] }, mask: rows.flatMap { mask[$0] },
-                          count: count, length: length)
+        return TokenBatch(ids: kept.flatMap { ids[$0] }, typeIds: kept.flatMap { typeIds[$0] }, mask: kept.flatMap { mask[$0] },
+                          count: rows.count, length: longest)
     }
 }
 

@@ -37,18 +37,31 @@ public enum MuxGrouping: String, CaseIterable, Sendable {
     /// the mixed sequence is as long as its longest member, and packed layers compute no
     /// more than that. Results come back in input order.
     case length
+
+    /// How many batches `revmux run` sorts together for `.length`. Sorting more queries at
+    /// once makes closer groups (at N = 4 on reviews, 4.5% extra tokens sorted within a batch
+    /// of 64, 1.3% across four), while each pass keeps one batch's working set, which stays
+    /// in cache (MiniLM's --no-mux is slower at batch 256 than at 64).
+    public static let sortWindow = 4
 }
 
 extension TaskClassifier {
-    /// Logits [count][labels] of `queries`, in their order, whatever the grouping.
-    public func classify(_ queries: [TextQuery], multiplexed: Bool, grouping: MuxGrouping = .consecutive) throws(MuxError) -> [[Float]] {
+    /// Logits [count][labels] of `queries`, in their order, run `batch` queries at a time
+    /// (all at once by default). With `.length`, all of `queries` are sorted by token count
+    /// before they are cut into batches, so a list of several batches sorts into groups of
+    /// closer lengths than each batch alone would.
+    public func classify(_ queries: [TextQuery], multiplexed: Bool, grouping: MuxGrouping = .consecutive,
+                         batch: Int? = nil) throws(MuxError) -> [[Float]] {
+        precondition(batch.map { $0 > 0 } ?? true, "a batch holds at least one query")
         guard !queries.isEmpty else { return [] }
-        let batch = tokenize(queries)
-        guard multiplexed, grouping == .length else { return try logits(batch, multiplexed: multiplexed) }
-        let order = batch.lengthOrder
-        let sorted = try logits(batch.reordered(order), multiplexed: true)
-        var result = sorted
-        for (position, query) in order.enumerated() { result[query] = sorted[position] }
+        let tokens = tokenize(queries)
+        let order = multiplexed && grouping == .length ? tokens.lengthOrder : Array(queries.indices)
+        let size = batch ?? queries.count
+        var result = [[Float]](repeating: [], count: queries.count)
+        for start in stride(from: 0, to: order.count, by: size) {
+            let rows = Array(order[start..<min(order.count, start + size)])
+            for (row, logits) in zip(rows, try logits(tokens.selecting(rows), multiplexed: multiplexed)) { result[row] = logits }
+        }
         return result
     }
 

@@ -76,8 +76,14 @@ struct MuxBench: ParsableCommand {
             }
             let layers = Double(classifier.layerCount)
             let predicted = layers / (Double(cf) + (layers - Double(cf)) / Double(n))
-            // Sorting a batch by length (--grouping length) happens before the timer, like tokenizing.
-            let sorted = batches.map { $0.reordered($0.lengthOrder) }
+            // As revmux run --grouping length does: a window of batches sorted by length, then
+            // cut into batches. Sorting happens before the timer, like tokenizing.
+            let window = batch * MuxGrouping.sortWindow
+            let sorted = stride(from: 0, to: queries.count, by: window).flatMap { start in
+                let tokens = classifier.tokenize(Array(queries[start..<min(start + window, queries.count)]))
+                let order = tokens.lengthOrder
+                return stride(from: 0, to: order.count, by: batch).map { tokens.selecting(Array(order[$0..<min(order.count, $0 + batch)])) }
+            }
             for (grouping, timed) in [(" consecutive", batches), (" by length", sorted)] {
                 paths.append(TimedPath(name: "N=\(n) cf=\(cf)\(grouping)", classifier: classifier, batches: timed, multiplexed: true,
                                        predicted: predicted))

@@ -76,4 +76,22 @@ final class MuxReferenceTests: XCTestCase {
         XCTAssertNotEqual(byLength, try model.classify(queries, multiplexed: true), "other groups give other mixtures")
         XCTAssertEqual(try model.classify(queries, multiplexed: false, grouping: .length), try model.classify(queries, multiplexed: false))
     }
+
+    /// With a batch size, a list is sorted as a whole and then cut: each batch is the next
+    /// `batch` queries in length order (in input order for consecutive grouping).
+    func testBatchesAreCutFromTheSortedList() throws {
+        let reference = try Reference.load()
+        let model = try classifier(mux: 2, prefill: 1, reference: reference)
+        let queries = reference.sentences.map { TextQuery($0) }
+        XCTAssertGreaterThan(queries.count, 6, "the fixture must fill more than one batch of 3")
+        for grouping in MuxGrouping.allCases {
+            let order = grouping == .length ? model.tokenize(queries).lengthOrder : Array(queries.indices)
+            var expected = [[Float]](repeating: [], count: queries.count)
+            for start in stride(from: 0, to: order.count, by: 3) {
+                let rows = Array(order[start..<min(order.count, start + 3)])
+                for (row, logits) in zip(rows, try model.classify(rows.map { queries[$0] }, multiplexed: true)) { expected[row] = logits }
+            }
+            XCTAssertEqual(try model.classify(queries, multiplexed: true, grouping: grouping, batch: 3), expected, "\(grouping)")
+        }
+    }
 }
