@@ -39,7 +39,7 @@ public enum MuxGrouping: String, CaseIterable, Sendable {
     case length
 
     /// How many batches `revmux run` sorts together for `.length`. Sorting more queries at
-    /// once makes closer groups (at N = 4 on reviews, 4.5% extra tokens sorted within a batch
+    /// once makes closer groups (at N = 4 on reviews, 4.7% extra tokens sorted within a batch
     /// of 64, 1.3% across four), while each pass keeps one batch's working set, which stays
     /// in cache (MiniLM's --no-mux is slower at batch 256 than at 64).
     public static let sortWindow = 4

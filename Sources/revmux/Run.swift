@@ -13,7 +13,7 @@ struct Run: ParsableCommand {
             stays in input order. A group costs as much as its longest member, so sorting saves \
             the padding that groups of consecutive queries carry (--grouping consecutive, the \
             method as published: on Rotten Tomatoes reviews at N = 4, 42% more tokens than their \
-            members, against 4.5% sorted within a batch of 64 and 1.3% across four). \
+            members, against 4.7% sorted within a batch of 64 and 1.3% across four). \
             --no-mux runs every query alone through the whole backbone instead: the \
             unmultiplexed teacher and the speed baseline.
 
