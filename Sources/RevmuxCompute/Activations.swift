@@ -8,6 +8,14 @@ extension Compute {
             reluInPlace(x.row(range.lowerBound), count: range.count * cols)
         }
     }
+
+    /// tanh(x · Wᵀ + b) over the first `rows` rows, in a new matrix: BERT's pooler.
+    public func denseTanh(_ x: Matrix, rows: Int, _ layer: Linear) -> Matrix {
+        let out = Matrix(rows: rows, cols: layer.outFeatures)
+        linear(x, rows: rows, layer, into: out)
+        for i in 0..<out.count { out.base[i] = tanhf(out.base[i]) }
+        return out
+    }
 }
 
 @inline(__always)

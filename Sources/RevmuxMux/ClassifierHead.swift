@@ -1,4 +1,3 @@
-import Foundation
 import RevmuxCompute
 
 /// BERT's head over the [CLS] state: the frozen pooler (dense + tanh), when the model has
@@ -9,13 +8,7 @@ struct ClassifierHead {
 
     /// Logits [rows][labels] for the first `rows` rows of `states` (one [CLS] state each).
     func logits(_ states: Matrix, rows: Int, compute: Compute) -> [[Float]] {
-        var input = states
-        if let pooler {
-            let pooled = Matrix(rows: rows, cols: pooler.outFeatures)
-            compute.linear(states, rows: rows, pooler, into: pooled)
-            for i in 0..<pooled.count { pooled.base[i] = tanhf(pooled.base[i]) }
-            input = pooled
-        }
+        let input = pooler.map { compute.denseTanh(states, rows: rows, $0) } ?? states
         let out = Matrix(rows: rows, cols: classifier.outFeatures)
         compute.linear(input, rows: rows, classifier, into: out)
         return (0..<rows).map(out.rowArray)

@@ -27,9 +27,7 @@ public final class FrozenHead: TrainingHead {
             compute.linear(u, rows: rows, classifier, into: logits)
             return (u, logits)
         }
-        let pooled = Matrix(rows: rows, cols: pooler.outFeatures)
-        compute.linear(u, rows: rows, pooler, into: pooled)
-        for i in 0..<pooled.count { pooled.base[i] = tanhf(pooled.base[i]) }
+        let pooled = compute.denseTanh(u, rows: rows, pooler)
         compute.linear(pooled, classifier, into: logits)
         self.pooled = pooled
         return (u, logits)

@@ -121,11 +121,7 @@ public final class HeadObjective {
 
     /// tanh(pooler(cls)) for every row: the classifier's input, fixed during training.
     public func pooled(_ cls: Matrix) -> Matrix {
-        guard let pooler else { return cls }
-        let out = Matrix(rows: cls.rows, cols: pooler.outFeatures)
-        compute.linear(cls, pooler, into: out)
-        for i in 0..<out.count { out.base[i] = tanhf(out.base[i]) }
-        return out
+        pooler.map { compute.denseTanh(cls, rows: cls.rows, $0) } ?? cls
     }
 
     /// Mean cross-entropy and hits over `rows` of `pooled`; adds gradients when `backward`.

@@ -38,12 +38,7 @@ public final class TuningObjective {
         let out = encoder.forward(batch.states, shape)
         let cls = Matrix(rows: shape.count, cols: d)
         for q in 0..<shape.count { cls.row(q).update(from: out.row(q * shape.length), count: d) }
-        var pooled = cls
-        if let pooler {
-            pooled = Matrix(rows: shape.count, cols: d)
-            compute.linear(cls, pooler.linear, into: pooled)
-            for i in 0..<pooled.count { pooled.base[i] = tanhf(pooled.base[i]) }
-        }
+        let pooled = pooler.map { compute.denseTanh(cls, rows: shape.count, $0.linear) } ?? cls
         let logits = Matrix(rows: shape.count, cols: classifier.outFeatures)
         compute.linear(pooled, classifier.linear, into: logits)
         let dLogits = Matrix(rows: shape.count, cols: logits.cols)
