@@ -276,7 +276,7 @@ public final class BertModel {
     }
 
     /// The inverse of `pack` (rows move back, last first), with the padded rows zeroed.
-    public func unpack(_ hidden: Matrix, _ shape: PaddedShape) {
+    func unpack(_ hidden: Matrix, _ shape: PaddedShape) {
         precondition(hidden.rows >= shape.rows)
         let starts = shape.starts(in: .packed)
         for b in stride(from: shape.count - 1, through: 0, by: -1) {

@@ -57,10 +57,21 @@ public struct TokenBatch: Sendable, Equatable {
     public func selecting(_ rows: [Int]) -> TokenBatch {
         precondition(Set(rows).count == rows.count && rows.allSatisfy { $0 >= 0 && $0 < count }, "rows must be distinct rows of the batch")
         let longest = rows.map { lengths[$0] }.max() ?? 0
+        // Every row, in order, already padded to its longest: the batch itself, not a copy.
+        if longest == length, rows.elementsEqual(0..<count) { return self }
         let kept = rows.map { (b: Int) in (b * length)..<(b * length + longest) }
-        let mask = self.mask
-        return TokenBatch(ids: kept.flatMap { ids[$0] }, typeIds: kept.flatMap { typeIds[$0] }, mask: kept.flatMap { mask[$0] },
+        let mask = rows.flatMap { b in (0..<longest).map { Int32($0 < lengths[b] ? 1 : 0) } }
+        return TokenBatch(ids: kept.flatMap { ids[$0] }, typeIds: kept.flatMap { typeIds[$0] }, mask: mask,
                           count: rows.count, length: longest)
+    }
+
+    /// `order` (distinct rows) cut into runs of `size`, each run selected as a batch of its own.
+    public func batches(in order: [Int], of size: Int) -> [(rows: [Int], batch: TokenBatch)] {
+        precondition(size > 0, "a batch holds at least one row")
+        return stride(from: 0, to: order.count, by: size).map { start in
+            let rows = Array(order[start..<min(order.count, start + size)])
+            return (rows, selecting(rows))
+        }
     }
 }
 

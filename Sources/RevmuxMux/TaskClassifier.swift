@@ -56,11 +56,9 @@ extension TaskClassifier {
         guard !queries.isEmpty else { return [] }
         let tokens = tokenize(queries)
         let order = multiplexed && grouping == .length ? tokens.lengthOrder : Array(queries.indices)
-        let size = batch ?? queries.count
         var result = [[Float]](repeating: [], count: queries.count)
-        for start in stride(from: 0, to: order.count, by: size) {
-            let rows = Array(order[start..<min(order.count, start + size)])
-            for (row, logits) in zip(rows, try logits(tokens.selecting(rows), multiplexed: multiplexed)) { result[row] = logits }
+        for (rows, part) in tokens.batches(in: order, of: batch ?? queries.count) {
+            for (row, logits) in zip(rows, try logits(part, multiplexed: multiplexed)) { result[row] = logits }
         }
         return result
     }

@@ -81,8 +81,7 @@ struct MuxBench: ParsableCommand {
             let window = batch * MuxGrouping.sortWindow
             let sorted = stride(from: 0, to: queries.count, by: window).flatMap { start in
                 let tokens = classifier.tokenize(Array(queries[start..<min(start + window, queries.count)]))
-                let order = tokens.lengthOrder
-                return stride(from: 0, to: order.count, by: batch).map { tokens.selecting(Array(order[$0..<min(order.count, $0 + batch)])) }
+                return tokens.batches(in: tokens.lengthOrder, of: batch).map(\.batch)
             }
             for (grouping, timed) in [(" consecutive", batches), (" by length", sorted)] {
                 paths.append(TimedPath(name: "N=\(n) cf=\(cf)\(grouping)", classifier: classifier, batches: timed, multiplexed: true,
